@@ -1,0 +1,46 @@
+/// A parsed command: what one `;`-separated piece of a line says, with where it starts.
+public struct Command: Sendable {
+    public var kind: CommandKind
+    public var location: SourceLocation
+    public init(_ kind: CommandKind, at location: SourceLocation) {
+        self.kind = kind
+        self.location = location
+    }
+}
+
+public enum CommandKind: Sendable, Equatable {
+    /// Adds to the plan (`unshare`, `set`, `mount`, `limit`, ...).
+    case plan(PlanCommand)
+    /// `exec CMD ARGS...`: run the plan.
+    case exec([String])
+    /// `print TEXT...`: the words joined by one space.
+    case print(String)
+    case show
+    case explain
+    case reset
+    case undo
+    case load(path: String)
+    case save(path: String, force: Bool)
+    case help(topic: String?)
+    case history
+    case quit
+    case exit(status: Int32?)
+}
+
+/// What a plan command adds to the plan. The validator folds these into a `Plan`.
+public enum PlanCommand: Sendable, Equatable {
+    case unshare([Namespace])
+    case map(IDKind, IDMap)
+    case limit(LimitSetting)
+    case setTrace(Bool)
+    case setInit(Bool)
+    case setUser(UserIDs)
+    case step(Step)
+
+    public enum IDKind: String, Sendable, Equatable { case uid, gid }
+    public enum LimitSetting: Sendable, Equatable {
+        case pids(UInt64)
+        case memoryBytes(UInt64)
+        case cpuMillis(UInt64)
+    }
+}
