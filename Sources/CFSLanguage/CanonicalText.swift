@@ -1,0 +1,87 @@
+/// The plan's one serialization (DESIGN.md): what `show` prints, `save` writes and the
+/// parent hands the child. Properties first — `unshare` (namespaces in
+/// `Namespace.allCases` order), `map` (uid, then gid), `limit` (pids, memory, cpu),
+/// then `set trace on`, `set init off`, `set user` when not the default — then the
+/// steps in order, one command per line. Deterministic, and it re-parses to an equal
+/// plan.
+extension Plan {
+    public var canonicalText: String {
+        var lines: [String] = []
+        if !namespaces.isEmpty {
+            lines.append("unshare " + Namespace.allCases.filter(namespaces.contains).map(\.rawValue).joined(separator: " "))
+        }
+        for m in uidMaps { lines.append("map uid \(m.inside) \(m.outside) \(m.count)") }
+        for m in gidMaps { lines.append("map gid \(m.inside) \(m.outside) \(m.count)") }
+        if let n = limits.pids { lines.append("limit pids \(n)") }
+        if let n = limits.memoryBytes { lines.append("limit memory \(sizeText(n))") }
+        if let n = limits.cpuMillis { lines.append("limit cpu \(cpuText(n))") }
+        if trace { lines.append("set trace on") }
+        if !initProcess { lines.append("set init off") }
+        if let u = user { lines.append("set user \(u.uid)" + (u.gid.map { ":\($0)" } ?? "")) }
+        for step in steps { lines.append(step.action.canonicalText) }
+        return lines.map { $0 + "\n" }.joined()
+    }
+}
+
+extension Step {
+    /// The step as one line of canonical text, without the line end.
+    public var canonicalText: String {
+        switch self {
+        case .setHostname(let name): return "set hostname " + quoteWord(name)
+        case .setDomainname(let name): return "set domainname " + quoteWord(name)
+        case .setEnv(let name, let value): return "set env " + quoteWord(name + "=" + value)
+        case .unsetEnv(let name): return "unset env " + quoteWord(name)
+        case .clearEnv: return "clear env"
+        case .mount(let m):
+            var words = ["mount", m.kind.rawValue]
+            if let source = m.source { words.append(quoteWord(source)) }
+            words.append(quoteWord(m.target))
+            if !m.options.isEmpty { words.append(quoteWord(m.options.joined(separator: ","))) }
+            return words.joined(separator: " ")
+        case .umount(let target): return "umount " + quoteWord(target)
+        case .chroot(let dir): return "chroot " + quoteWord(dir)
+        case .pivotRoot(let dir): return "pivot_root " + quoteWord(dir)
+        case .chdir(let dir): return "chdir " + quoteWord(dir)
+        case .rlimit(let r):
+            func text(_ v: UInt64?) -> String { v.map(String.init) ?? "unlimited" }
+            let value = r.soft == r.hard ? text(r.soft) : text(r.soft) + ":" + text(r.hard)
+            return "rlimit \(r.name.rawValue) \(value)"
+        case .capDrop(let caps): return "cap drop " + caps.canonicalText
+        case .capKeep(let caps): return "cap keep " + caps.canonicalText
+        case .noNewPrivs: return "no_new_privs"
+        case .netUp(let interface): return "net up " + quoteWord(interface)
+        }
+    }
+}
+
+extension Capabilities {
+    var canonicalText: String {
+        switch self {
+        case .all: return "all"
+        case .some(let caps): return caps.map(\.name).joined(separator: " ")
+        }
+    }
+}
+
+/// Quote one word so the lexer reads it back unchanged, with no expansion: as is when
+/// it is made only of characters that mean nothing to the lexer, else in single quotes,
+/// a `'` inside written as `'"'"'`. A word cannot hold a NUL byte (neither can argv).
+public func quoteWord(_ word: String) -> String {
+    if !word.isEmpty && word.utf8.allSatisfy(isPlainByte) { return word }
+    var out = "'"
+    for c in word.unicodeScalars {
+        if c == "'" { out += "'\"'\"'" } else { out.unicodeScalars.append(c) }
+    }
+    return out + "'"
+}
+
+/// Letters, digits and `_ - . / : = , + @ %`.
+private func isPlainByte(_ b: UInt8) -> Bool {
+    switch b {
+    case UInt8(ascii: "a")...UInt8(ascii: "z"), UInt8(ascii: "A")...UInt8(ascii: "Z"),
+         UInt8(ascii: "0")...UInt8(ascii: "9"):
+        return true
+    default:
+        return "_-./:=,+@%".utf8.contains(b)
+    }
+}

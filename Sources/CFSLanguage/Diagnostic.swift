@@ -1,0 +1,67 @@
+/// One error, with where it is and, when there is one, how to fix it. A value: the
+/// lexer, parser and plan builder return these; `render` turns one into text.
+public struct Diagnostic: Error, Sendable, Equatable, CustomStringConvertible {
+    public var location: SourceLocation
+    public var message: String
+    /// A one-line fix, e.g. "add 'unshare uts' before this line: without it, it would
+    /// rename the host". Rendered as a `note:` line.
+    public var fix: String?
+
+    public init(_ message: String, at location: SourceLocation, fix: String? = nil) {
+        self.location = location
+        self.message = message
+        self.fix = fix
+    }
+
+    public init(location: SourceLocation, message: String, fix: String? = nil) {
+        self.init(message, at: location, fix: fix)
+    }
+
+    public var description: String { "\(location): error: \(message)" }
+}
+
+/// Renders clang-style:
+///
+///     FILE:LINE:COL: error: MESSAGE
+///     <source line>
+///           ^
+///     FILE:LINE:COL: note: FIX
+///
+/// `sourceLine` is the text of the line (nil when unknown: no source and caret lines).
+/// Very long lines are shown as a window around the column.
+public func render(_ d: Diagnostic, sourceLine: String?) -> String {
+    var out = "\(d.location): error: \(d.message)\n"
+    if let sourceLine {
+        let (shown, caretPad) = caretLine(sourceLine, column: d.location.column)
+        out += shown + "\n" + caretPad + "^\n"
+    }
+    if let fix = d.fix {
+        out += "\(d.location): note: \(fix)\n"
+    }
+    return out
+}
+
+/// The line to show and the padding before the caret. Columns count bytes; the padding
+/// counts characters (keeping tabs) so the caret lands under the right character.
+private func caretLine(_ line: String, column: Int) -> (String, String) {
+    let bytes = Array(line.utf8)
+    let col = max(0, min(column - 1, bytes.count))
+    let window = 80
+    var start = 0
+    var end = bytes.count
+    if bytes.count > 2 * window {
+        start = max(0, col - window)
+        end = min(bytes.count, col + window)
+        // Do not cut a UTF-8 sequence in half.
+        while start > 0 && start < bytes.count && bytes[start] & 0xC0 == 0x80 { start -= 1 }
+        while end < bytes.count && bytes[end] & 0xC0 == 0x80 { end += 1 }
+    }
+    let prefixMark = start > 0 ? "..." : ""
+    let suffixMark = end < bytes.count ? "..." : ""
+    let shown = prefixMark + String(decoding: bytes[start..<end], as: UTF8.self) + suffixMark
+    var pad = String(repeating: " ", count: prefixMark.count)
+    for scalar in String(decoding: bytes[start..<max(start, col)], as: UTF8.self).unicodeScalars {
+        pad.append(scalar == "\t" ? "\t" : " ")
+    }
+    return (shown, pad)
+}

@@ -1,0 +1,110 @@
+/// Words to a `CommandKind`, one command at a time. Each error points at the word at
+/// fault (a missing argument: at the command's name) and says what was expected.
+struct Parser {
+    /// The command's name word, then its arguments.
+    let name: Word
+    var rest: ArraySlice<Word>
+    /// The help entry for usage lines ("set hostname").
+    var usage: String
+
+    init(_ words: [Word]) {
+        name = words[0]
+        rest = words.dropFirst()
+        usage = name.text
+    }
+
+    static func parse(_ words: [Word]) throws(Diagnostic) -> CommandKind {
+        var p = Parser(words)
+        return try p.command()
+    }
+
+    // MARK: - Argument helpers
+
+    var hasMore: Bool { !rest.isEmpty }
+
+    mutating func next(_ what: String) throws(Diagnostic) -> Word {
+        guard let w = rest.popFirst() else {
+            throw Diagnostic("'\(usage)' needs \(what)", at: name.location,
+                             fix: "usage: \(syntax(of: usage))")
+        }
+        return w
+    }
+
+    /// A non-empty word (paths, names).
+    mutating func nonEmpty(_ what: String) throws(Diagnostic) -> Word {
+        let w = try next(what)
+        if w.text.isEmpty { throw Diagnostic("\(what) must not be empty", at: w.location) }
+        return w
+    }
+
+    mutating func remaining() -> [Word] {
+        defer { rest = [] }
+        return Array(rest)
+    }
+
+    func end() throws(Diagnostic) {
+        if let extra = rest.first {
+            throw Diagnostic("unexpected argument '\(extra.text)' to '\(usage)'", at: extra.location,
+                             fix: "usage: \(syntax(of: usage))")
+        }
+    }
+
+    /// One of `choices` (the subcommand or keyword), with "did you mean".
+    mutating func choice(_ what: String, _ choices: [String]) throws(Diagnostic) -> String {
+        let w = try next(what)
+        guard choices.contains(w.text) else {
+            throw Diagnostic("unknown \(what) '\(w.text)' for '\(usage)'\(didYouMean(w.text, choices))",
+                             at: w.location, fix: "expected one of: \(choices.joined(separator: ", "))")
+        }
+        return w.text
+    }
+
+    mutating func onOff() throws(Diagnostic) -> Bool {
+        try choice("value", ["on", "off"]) == "on"
+    }
+
+    // MARK: - Commands
+
+    private mutating func command() throws(Diagnostic) -> CommandKind {
+        let kind: CommandKind
+        switch name.text {
+        case "exec":
+            let cmd = try next("a command to run")
+            kind = .exec([cmd.text] + remaining().map(\.text))
+        case "print":
+            kind = .print(remaining().map(\.text).joined(separator: " "))
+        case "show": kind = .show
+        case "explain": kind = .explain
+        case "reset": kind = .reset
+        case "undo": kind = .undo
+        case "history": kind = .history
+        case "quit": kind = .quit
+        case "load":
+            kind = .load(path: try nonEmpty("FILE").text)
+        case "save":
+            var force = false
+            if rest.first?.text == "-f" {
+                force = true
+                rest.removeFirst()
+            }
+            kind = .save(path: try nonEmpty("FILE").text, force: force)
+        case "help":
+            kind = .help(topic: hasMore ? remaining().map(\.text).joined(separator: " ") : nil)
+        case "exit":
+            if hasMore {
+                let w = try next("N")
+                kind = .exit(status: Int32(try parseWhole(w, "exit status", in: 0...255)))
+            } else {
+                kind = .exit(status: nil)
+            }
+        default:
+            guard let plan = try planCommand() else {
+                throw Diagnostic("unknown command '\(name.text)'\(didYouMean(name.text, commandNames))",
+                                 at: name.location, fix: "'help' lists the commands")
+            }
+            kind = .plan(plan)
+        }
+        try end()
+        return kind
+    }
+}
