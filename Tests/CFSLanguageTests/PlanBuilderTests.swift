@@ -1,0 +1,92 @@
+import Testing
+@testable import CFSLanguage
+
+@Suite struct PlanBuilderTests {
+    @Test func namespaceRules() {
+        #expect(firstError("set hostname c") == "1:1: 'set hostname' needs 'unshare uts' first")
+        let d = validate(parse("set hostname c"), host: nil).first
+        #expect(d?.fix == "add 'unshare uts' before this line: without it, it would rename the host")
+        #expect(firstError("mount proc /proc") == "1:1: 'mount' needs 'unshare mount' first")
+        #expect(firstError("umount /x") == "1:1: 'umount' needs 'unshare mount' first")
+        #expect(firstError("pivot_root /r") == "1:1: 'pivot_root' needs 'unshare mount' first")
+        #expect(firstError("map uid 0 0 1") == "1:1: 'map' needs 'unshare user' first")
+        #expect(firstError("net up lo") == "1:1: 'net up' needs 'unshare net' first")
+        #expect(firstError("set domainname d") == "1:1: 'set domainname' needs 'unshare uts' first")
+        #expect(firstError("unshare all; set hostname c; mount proc /proc; map uid 0 0 1; net up lo") == nil)
+        #expect(firstError("set init off; set trace on; set trace off") == nil)
+        // The namespace must come earlier, not later.
+        #expect(firstError("set hostname c; unshare uts") == "1:1: 'set hostname' needs 'unshare uts' first")
+    }
+
+    @Test func twiceIsAnError() {
+        #expect(firstError("unshare uts\nset hostname a\nset hostname b") == "3:1: the hostname is already set, at line 2")
+        #expect(firstError("set user 1; set user 2") == "1:13: the user is already set, at line 1")
+        #expect(firstError("set init on; set init off") == "1:14: init is already set, at line 1")
+        #expect(firstError("limit pids 5; limit memory 1m; limit pids 6") == "1:32: limit pids is already set, at line 1")
+        #expect(firstError("rlimit nofile 5; rlimit core 0; rlimit nofile 6") == "1:33: rlimit nofile is already set, at line 1")
+        #expect(firstError("unshare uts; unshare uts pid") == nil)
+        #expect(firstError("unshare user; map uid 0 1000 10; map uid 5 2000 1") == "1:34: this uid map overlaps an earlier one")
+        #expect(firstError("unshare user; map uid 0 1000 10; map uid 10 1005 1") == "1:34: this uid map overlaps an earlier one")
+        #expect(firstError("unshare user; map uid 0 1000 10; map uid 10 1010 1; map gid 0 1000 1") == nil)
+    }
+
+    @Test func rootRules() {
+        let user = FakeHost(isRoot: false)
+        #expect(firstError("unshare uts", host: user) == "1:1: 'unshare' needs root, or add 'unshare user' to run rootless")
+        #expect(firstError("chroot /", host: user) == "1:1: 'chroot' needs root, or add 'unshare user' to run rootless")
+        #expect(firstError("unshare user uts; set hostname c; limit pids 5", host: user) == nil)
+        #expect(firstError("set env A=1; chdir /; rlimit core 0; no_new_privs; set trace on", host: user) == nil)
+        #expect(firstError("unshare user; unshare pid mount; mount proc /proc", host: user) == nil)
+        #expect(firstError("cap drop all", host: user)?.contains("needs root") == true)
+        #expect(firstError("unshare uts", host: FakeHost(isRoot: true)) == nil)
+    }
+
+    @Test func chrootDirectory() {
+        let host = FakeHost(files: ["/r": .directory, "/r/inner": .directory, "/f": .regularFile, "rel": .directory,
+                                    "/srv/rel": .directory, "/r/x/y": .directory])
+        #expect(firstError("chroot /r", host: host) == nil)
+        #expect(firstError("chroot /nope", host: host) == "1:1: chroot: '/nope' does not exist")
+        #expect(firstError("chroot /f", host: host) == "1:1: chroot: '/f' is not a directory")
+        #expect(firstError("chroot rel", host: host) == nil)
+        #expect(firstError("chdir /srv; chroot rel", host: host) == nil)
+        #expect(firstError("chroot /r; chroot /inner", host: host) == nil)
+        #expect(firstError("chroot /r; chroot /r", host: host) == "1:12: chroot: '/r' (/r/r on the host) does not exist")
+        #expect(firstError("chroot /r; chdir x; chroot y", host: host) == nil)
+        #expect(firstError("unshare mount; pivot_root /nope", host: host) == "1:16: pivot_root: '/nope' does not exist")
+        #expect(firstError("chroot /nope", host: nil) == nil)
+    }
+
+    @Test func undoAndReset() {
+        var b = PlanBuilder()
+        let at = SourceLocation(file: "t", line: 1, column: 1)
+        func add(_ c: PlanCommand) -> Bool { b.add(c, at: at, host: nil).isEmpty }
+        func undo() -> Bool { b.undo() }
+        #expect(b.isEmpty)
+        #expect(add(.unshare([.uts])))
+        #expect(add(.step(.setHostname("a"))))
+        #expect(!add(.step(.setHostname("b"))))
+        #expect(b.plan.steps.map(\.action) == [.setHostname("a")])
+        #expect(undo())
+        #expect(b.plan.steps.isEmpty)
+        #expect(add(.step(.setHostname("b"))))  // the setting is free again
+        #expect(undo())
+        #expect(undo())
+        #expect(b.plan == Plan())
+        #expect(b.isEmpty)
+        #expect(!undo())
+        #expect(add(.setInit(false)))
+        b.reset()
+        #expect(b.plan == Plan() && b.isEmpty)
+        #expect(firstError("unshare uts; set hostname a; undo; set hostname b") == nil)
+        #expect(firstError("unshare uts; set hostname a; reset; set hostname b") == "1:37: 'set hostname' needs 'unshare uts' first")
+    }
+
+    @Test func severalErrorsAreReported() {
+        let script = parse("unshar x\nset hostname c\nshow me\nlimit pids 0\n")
+        #expect(validate(script, host: nil).map(\.location.line) == [1, 2, 3, 4])
+        let many = parse(String(repeating: "bad\n", count: 100))
+        let all = validate(many, host: nil)
+        #expect(all.count == maxDiagnostics + 1)
+        #expect(all.last?.message.hasPrefix("too many errors") == true)
+    }
+}
