@@ -1,1 +1,71 @@
+#define _GNU_SOURCE
 #include "CLinux.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <linux/openat2.h>
+#include <linux/sched.h>
+#include <signal.h>
+#include <string.h>
+#include <sys/syscall.h>
+#include <unistd.h>
+
+// Async-signal-safe: formats the failure record without stdio.
+static void cfs_report_reexec_failure(int fd, int err) {
+    char buf[48];
+    char digits[12];
+    int n = 0, len = 0;
+    unsigned int v = (unsigned int)err;
+    do { digits[n++] = (char)('0' + v % 10); v /= 10; } while (v && n < 11);
+    buf[len++] = '-'; buf[len++] = ' ';
+    while (n) buf[len++] = digits[--n];
+    const char *rest = " 125 reexec \n";
+    for (const char *p = rest; *p; p++) buf[len++] = *p;
+    ssize_t unused = write(fd, buf, (size_t)len);
+    (void)unused;
+}
+
+pid_t cfs_clone3_exec(uint64_t flags, const char *path, char *const argv[],
+                      char *const envp[], const int *inherit, int inherit_count,
+                      int error_fd, int new_process_group) {
+    sigset_t all, old;
+    sigfillset(&all);
+    pthread_sigmask(SIG_SETMASK, &all, &old);
+
+    struct clone_args args;
+    memset(&args, 0, sizeof args);
+    args.flags = flags;
+    args.exit_signal = SIGCHLD;
+    long pid = syscall(SYS_clone3, &args, sizeof args);
+    if (pid == 0) {
+        if (new_process_group) setpgid(0, 0);
+        for (int i = 0; i < inherit_count; i++) fcntl(inherit[i], F_SETFD, 0);
+        sigprocmask(SIG_SETMASK, &old, NULL);
+        execve(path, argv, envp);
+        cfs_report_reexec_failure(error_fd, errno);
+        _exit(125);
+    }
+    int saved = errno;
+    pthread_sigmask(SIG_SETMASK, &old, NULL);
+    return pid < 0 ? -saved : (pid_t)pid;
+}
+
+int cfs_pipe_cloexec(int fds[2]) {
+    return pipe2(fds, O_CLOEXEC) == 0 ? 0 : -errno;
+}
+
+int cfs_close_range(unsigned int first, unsigned int last) {
+    return close_range(first, last, 0) == 0 ? 0 : -errno;
+}
+
+int cfs_setresuid(uid_t uid) { return setresuid(uid, uid, uid) == 0 ? 0 : -errno; }
+int cfs_setresgid(gid_t gid) { return setresgid(gid, gid, gid) == 0 ? 0 : -errno; }
+
+int cfs_open_in_root(int root_fd, const char *path) {
+    struct open_how how;
+    memset(&how, 0, sizeof how);
+    how.flags = O_PATH | O_CLOEXEC;
+    how.resolve = RESOLVE_IN_ROOT | RESOLVE_NO_MAGICLINKS;
+    long fd = syscall(SYS_openat2, root_fd, path, &how, sizeof how);
+    return fd < 0 ? -errno : (int)fd;
+}

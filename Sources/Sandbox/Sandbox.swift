@@ -1,11 +1,95 @@
+#if canImport(Glibc)
+import Glibc
+#endif
 import CFSLanguage
 
+/// The engine: runs a command in a sandbox built from a `Plan`. See Protocol.swift for
+/// the parent↔child protocol, Parent.swift and Child.swift for the two halves.
 public enum Sandbox {
     /// The hidden verb the parent re-executes itself with (`/proc/self/exe __cfsh_child`).
     public static let childVerb = "__cfsh_child"
 
-    /// Entry point of the re-executed child. (Placeholder until the engine lands.)
+    /// Entry point of the re-executed child: `cfsh __cfsh_child PLAN_FD SYNC_FD ERROR_FD`.
     public static func childMain() -> Never {
-        fatalError("engine not built yet")
+        childMainFromArguments(CommandLine.arguments)
+    }
+
+    /// Commands whose engine part is not built yet are refused before anything runs,
+    /// naming the command — never silently ignored. nil when the engine supports it.
+    public static func refusal(for command: PlanCommand) -> String? {
+        refusalOfUnbuiltCommand(command)
+    }
+
+    /// Checks made before clone: each chroot directory exists and is a directory; the
+    /// command exists and is executable inside the planned root, found via the plan's
+    /// PATH. Nothing is started. Empty when nothing was found wrong.
+    public static func preflight(_ plan: Plan, argv: [String]) -> [SandboxFailure] {
+        preflightFailures(plan, argv: argv)
+    }
+
+    /// Runs argv in a sandbox built from plan. Blocks until it ends.
+    public static func run(_ plan: Plan, argv: [String], options: RunOptions) -> RunOutcome {
+        runParent(plan, argv: argv, options: options, sys: LinuxSyscalls())
+    }
+
+    /// The syscalls the plan makes, in order, parent and child, one per line: the real
+    /// parent and child code run against `RecordingSyscalls`, so this cannot drift.
+    public static func explain(_ plan: Plan, argv: [String]) -> [String] {
+        explainRun(plan, argv: argv)
+    }
+}
+
+public struct RunOptions: Sendable {
+    /// The binary re-executed as the child. Tests pass the built cfsh binary.
+    public var executable: String = "/proc/self/exe"
+    /// Interactive shell: this terminal's foreground process group is handed to the
+    /// sandbox before "go" and taken back (with the saved termios) after the run.
+    public var terminalFD: Int32? = nil
+    public init() {}
+}
+
+public enum RunOutcome: Sendable, Equatable {
+    case exited(Int32)
+    case signaled(Int32)
+    case failed(SandboxFailure)
+
+    /// The exit status per DESIGN.md: N, 128+N for signal N, or the failure's status
+    /// (125 setup, 126 not executable, 127 not found).
+    public var status: Int32 {
+        switch self {
+        case .exited(let code): return code
+        case .signaled(let signal): return 128 + signal
+        case .failed(let failure): return failure.status
+        }
+    }
+}
+
+/// A step that could not be done, as a value: it crosses the child→parent pipe as data.
+public struct SandboxFailure: Error, Sendable, Equatable, CustomStringConvertible {
+    /// Index into `plan.steps`; nil for the parent side or the command's exec.
+    public var stepIndex: Int?
+    /// "chroot", "mount", "sethostname", "exec", "clone3", ...
+    public var step: String
+    public var errno: Int32
+    /// "chroot: /srv/rootfs: No such file or directory": without location.
+    public var message: String
+    /// 125 setup failed, 126 not executable, 127 not found.
+    public var status: Int32
+
+    public init(stepIndex: Int?, step: String, errno: Int32, message: String, status: Int32) {
+        self.stepIndex = stepIndex
+        self.step = step
+        self.errno = errno
+        self.message = message
+        self.status = status
+    }
+
+    public var description: String { message }
+
+    /// The usual shape: `STEP: SUBJECT: strerror(errno)`.
+    static func setup(_ step: String, _ subject: String, _ error: Errno,
+                      index: Int?, status: Int32 = 125) -> SandboxFailure {
+        SandboxFailure(stepIndex: index, step: step, errno: error.rawValue,
+                       message: "\(step): \(subject): \(error)", status: status)
     }
 }

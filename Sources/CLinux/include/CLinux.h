@@ -1,5 +1,64 @@
-// C shims for what Swift cannot do on Linux. Each function is prefixed `cfs_` and says
-// why it cannot be written in Swift. Filled in by the engine (see Sources/Sandbox).
 #ifndef CFS_CLINUX_H
 #define CFS_CLINUX_H
+
+// C shims for what Swift cannot do on Linux. Each function is prefixed `cfs_` and says
+// why it cannot be written in Swift. Nothing here keeps state.
+
+#include <stdint.h>
+#include <sys/types.h>
+
+// clone(2) flags. Swift's Glibc module does not export <linux/sched.h>.
+#define CFS_CLONE_NEWNS     0x00020000ULL
+#define CFS_CLONE_NEWCGROUP 0x02000000ULL
+#define CFS_CLONE_NEWUTS    0x04000000ULL
+#define CFS_CLONE_NEWIPC    0x08000000ULL
+#define CFS_CLONE_NEWUSER   0x10000000ULL
+#define CFS_CLONE_NEWPID    0x20000000ULL
+#define CFS_CLONE_NEWNET    0x40000000ULL
+#define CFS_CLONE_NEWTIME   0x00000080ULL
+
+// statvfs(3) f_flag bits. Glibc declares ST_NODEV and ST_NOEXEC only under _GNU_SOURCE.
+#define CFS_ST_NODEV  4UL
+#define CFS_ST_NOEXEC 8UL
+
+/// clone3(2) with `flags` and SIGCHLD, then, in the new process, straight into
+/// execve(path, argv, envp): no Swift runs between clone and exec.
+///
+/// Why C: clone3 has no glibc wrapper and Swift cannot call `syscall(2)` (variadic);
+/// and the new process shares nothing with Swift's runtime state (locks held by other
+/// threads), so only async-signal-safe C may run in it before execve.
+///
+/// Before cloning every signal is blocked so that no handler of the parent runs in the
+/// child; the child restores `*child_mask` (the caller's mask) just before execve.
+/// `inherit` lists fds opened O_CLOEXEC that the child keeps across execve (their
+/// close-on-exec flag is cleared in the child only, so no concurrent fork elsewhere
+/// in the parent can leak them). If execve fails, the child writes
+/// "- ERRNO 125 reexec \n" on `error_fd` (the protocol's failure record) and exits 125.
+///
+/// With `new_process_group`, the child first makes itself a process group leader
+/// (setpgid(0, 0)), as a shell does for a job: the parent's own setpgid fails with EACCES
+/// once the child has exec'd, so both sides call it and whichever runs first wins.
+///
+/// Returns the child's pid, or -errno if clone3 failed.
+pid_t cfs_clone3_exec(uint64_t flags, const char *path, char *const argv[],
+                      char *const envp[], const int *inherit, int inherit_count,
+                      int error_fd, int new_process_group);
+
+/// pipe2(2) with O_CLOEXEC. Why C: glibc declares pipe2 only under _GNU_SOURCE, which
+/// Swift's Glibc module is not built with. Returns 0 or -errno.
+int cfs_pipe_cloexec(int fds[2]);
+
+/// close_range(2). Why C: declared only under _GNU_SOURCE (see above). Returns 0 or -errno.
+int cfs_close_range(unsigned int first, unsigned int last);
+
+/// setresuid(2) / setresgid(2): all three ids. Why C: _GNU_SOURCE only. Return 0 or -errno.
+int cfs_setresuid(uid_t uid);
+int cfs_setresgid(gid_t gid);
+
+/// openat2(2) with RESOLVE_IN_ROOT | RESOLVE_NO_MAGICLINKS and O_PATH: opens `path`
+/// as if `root_fd` were `/`, so the rootfs's absolute symlinks (/bin/sh -> /bin/busybox)
+/// resolve inside it, as they will after chroot. Why C: no glibc wrapper; `syscall` is
+/// variadic. Returns an fd or -errno.
+int cfs_open_in_root(int root_fd, const char *path);
+
 #endif

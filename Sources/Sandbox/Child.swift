@@ -1,0 +1,130 @@
+#if canImport(Glibc)
+import Glibc
+#endif
+import CFSLanguage
+
+// The child: `/proc/self/exe __cfsh_child PLAN_FD SYNC_FD ERROR_FD`, already in its new
+// namespaces (see Protocol.swift). No Foundation on this path: it runs once per sandbox.
+
+func childMainFromArguments(_ arguments: [String]) -> Never {
+    guard arguments.count == 5, let planFD = Int32(arguments[2]),
+          let syncFD = Int32(arguments[3]), let errorFD = Int32(arguments[4]) else {
+        traceLine("cfsh: \(Sandbox.childVerb) is internal: cfsh runs it itself")
+        exit(2)
+    }
+    let status = childRun(sys: LinuxSyscalls(), planFD: planFD, syncFD: syncFD,
+                          errorFD: errorFD, environment: environmentStrings())
+    exit(status)
+}
+
+/// Reads the plan, waits for "go", applies the steps and execs the command. Returns
+/// only when something failed (the status to exit with; the failure is already on the
+/// error pipe), or when `sys` merely records.
+func childRun(sys: Syscalls, planFD: Int32, syncFD: Int32, errorFD: Int32,
+              environment: [String]) -> Int32 {
+    let report = { (failure: SandboxFailure) -> Int32 in
+        childReport(failure, errorFD: errorFD, sys: sys)
+        return failure.status
+    }
+    let plan: Plan, argv: [String]
+    do {
+        let text = try sys.readAll(planFD, what: "the plan")
+        sys.close(planFD)
+        (plan, argv) = try decodeRun(text)
+    } catch {
+        return report(SandboxFailure(stepIndex: nil, step: "plan", errno: EINVAL,
+                                     message: "plan: the child could not read it: \(error)",
+                                     status: 125))
+    }
+    // Anything but "go" (EOF) means the parent gave up: nobody is listening.
+    guard (try? sys.readAll(syncFD, what: "\"go\"")) == "go" else { return 125 }
+    sys.close(syncFD)
+    do {
+        try sys.setCloseOnExec(errorFD)
+    } catch {
+        return report(SandboxFailure.setup("fcntl", "error pipe", error as! Errno, index: nil))
+    }
+    if plan.trace {
+        traceLine("Running in child \(seedArguments(argv)) as \(getpid())")
+    }
+    let stepSys: Syscalls = plan.trace && sys is LinuxSyscalls ? TracingSyscalls(sys) : sys
+    var commandEnvironment = CommandEnvironment(environment)
+    if let failure = childApplySteps(plan, sys: stepSys, environment: &commandEnvironment) {
+        return report(failure)
+    }
+    do {
+        try childCloseInheritedFDs(keeping: errorFD, sys: sys)
+    } catch {
+        return report((error as! StepError).failure(index: nil))
+    }
+    let exec = { () -> SandboxFailure? in
+        if let user = plan.user {
+            do { try childSetUser(user, sys: stepSys) } catch {
+                return (error as! StepError).failure(index: nil)
+            }
+        }
+        return childExecCommand(argv, environment: commandEnvironment, sys: sys)
+    }
+    if childNeedsInit(plan) && sys is LinuxSyscalls {
+        childRunInit(exec: exec, errorFD: errorFD)
+    }
+    if childNeedsInit(plan), let recorder = sys as? RecordingSyscalls {
+        recorder.calls.append("child: fork() = 2 (the child stays PID 1: reaps, forwards signals)")
+        recorder.side = "command"
+    }
+    if sys is LinuxSyscalls { resetSignalsForCommand() }
+    if let failure = exec() { return report(failure) }
+    return 0
+}
+
+/// The plan's steps, in the order written: one loop, one switch (bubblewrap's
+/// setup_newroot). The first failure stops it; later steps are not applied.
+func childApplySteps(_ plan: Plan, sys: Syscalls,
+                     environment: inout CommandEnvironment) -> SandboxFailure? {
+    do {
+        try childMakeRootPrivate(plan: plan, sys: sys)
+    } catch {
+        let index = plan.steps.firstIndex { $0.action.mounts }
+        return (error as! StepError).failure(index: index)
+    }
+    for (index, planStep) in plan.steps.enumerated() {
+        do {
+            switch planStep.action {
+            case .setHostname(let name):
+                try childSetHostname(name, plan: plan, sys: sys)
+            case .setDomainname(let name):
+                try childSetDomainname(name, plan: plan, sys: sys)
+            case .mount(let mount):
+                try childMount(mount, plan: plan, sys: sys)
+            case .umount(let target):
+                try childUmount(target, plan: plan, sys: sys)
+            case .chroot(let directory):
+                try childChroot(directory, sys: sys)
+            case .chdir(let directory):
+                try childChdir(directory, sys: sys)
+            case .setEnv(let name, let value):
+                environment.set(name, value)
+            case .unsetEnv(let name):
+                environment.unset(name)
+            case .clearEnv:
+                environment.clear()
+            case .pivotRoot, .rlimit, .capDrop, .capKeep, .noNewPrivs, .netUp:
+                // Refused before anything runs (`Sandbox.refusal`); never silently skipped.
+                let name = unbuiltStepName(planStep.action)
+                throw StepError(step: name, subject: "refused", errno: Errno(ENOSYS),
+                                reason: "\(name) is not supported by this version of cfsh yet")
+            }
+        } catch let error as StepError {
+            return error.failure(index: index)
+        } catch {
+            return SandboxFailure(stepIndex: index, step: "step", errno: EINVAL,
+                                  message: "\(error)", status: 125)
+        }
+    }
+    return nil
+}
+
+/// Writes the one failure record; the parent rebuilds it (Protocol.swift).
+func childReport(_ failure: SandboxFailure, errorFD: Int32, sys: Syscalls = LinuxSyscalls()) {
+    try? sys.write(errorFD, FailureRecord.encode(failure), what: "the failure")
+}

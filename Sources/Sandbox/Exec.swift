@@ -1,0 +1,59 @@
+#if canImport(Glibc)
+import Glibc
+#endif
+
+// The command's execve, after every step.
+
+/// Closes every fd but 0, 1, 2 and `keep` (the error pipe, already close-on-exec), so
+/// nothing of cfsh's is visible in the sandbox (close_range(2)).
+func childCloseInheritedFDs(keeping keep: Int32, sys: Syscalls) throws {
+    if keep > 3 {
+        try sys.attempt("close_range", "3-\(keep - 1)") { try sys.closeRange(3, UInt32(keep - 1)) }
+    }
+    try sys.attempt("close_range", "\(keep + 1)-") { try sys.closeRange(UInt32(keep + 1), UInt32.max) }
+}
+
+/// execve(2) of argv[0], looked up in the command's PATH when it has no `/` — after the
+/// root change, so it is found inside the sandbox. Like execvp(3), each candidate is
+/// tried in turn (no separate stat: fewer syscalls, and no check-then-use race).
+/// Returns only if the command could not be executed (or `sys` only records): ENOENT
+/// is 127, anything else 126, as sh does.
+func childExecCommand(_ argv: [String], environment: CommandEnvironment,
+                      sys: Syscalls) -> SandboxFailure? {
+    guard let name = argv.first, !name.isEmpty else {
+        return execFailure("(empty)", Errno(ENOENT), reason: "no command")
+    }
+    if name.contains("/") {
+        do {
+            try sys.execve(name, argv, environment.entries)
+            return nil
+        } catch {
+            return execFailure(name, error as? Errno ?? Errno(EINVAL))
+        }
+    }
+    var denied: Errno?
+    for directory in environment.searchPath.split(separator: ":", omittingEmptySubsequences: false) {
+        let dir = directory.isEmpty ? "." : String(directory)
+        let path = dir.hasSuffix("/") ? dir + name : dir + "/" + name
+        do {
+            try sys.execve(path, argv, environment.entries)
+            return nil
+        } catch let error as Errno {
+            switch error.rawValue {
+            case ENOENT, ENOTDIR, ESTALE, ENODEV, ETIMEDOUT, ELOOP, ENAMETOOLONG: continue
+            case EACCES: denied = error; continue
+            default: return execFailure(path, error)
+            }
+        } catch {
+            continue
+        }
+    }
+    if let denied { return execFailure(name, denied) }
+    return execFailure(name, Errno(ENOENT), reason: "not found in PATH (\(environment.searchPath))")
+}
+
+func execFailure(_ subject: String, _ error: Errno, reason: String? = nil) -> SandboxFailure {
+    let status: Int32 = error.rawValue == ENOENT ? 127 : 126
+    return StepError(step: "exec", subject: subject, errno: error, reason: reason)
+        .failure(index: nil, status: status)
+}

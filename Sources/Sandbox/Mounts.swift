@@ -1,0 +1,120 @@
+#if canImport(Glibc)
+import Glibc
+#endif
+import CFSLanguage
+import CLinux
+
+// Mounts (mount(2), mount_namespaces(7)). Only ever in a new mount namespace: the child
+// refuses otherwise, and makes `/` private (MS_REC|MS_PRIVATE) before its first mount,
+// because a new namespace copies the host's propagation and a shared `/` (systemd's
+// default) would propagate our mounts back to the host.
+
+/// Before the first step, when any step mounts: `/` must still be the namespace's root
+/// mount — after a `chroot` into a plain directory, mount(NULL, "/", MS_PRIVATE) is
+/// EINVAL (not a mount point), and the mounts below the new root would stay shared.
+func childMakeRootPrivate(plan: Plan, sys: Syscalls) throws {
+    guard plan.namespaces.contains(.mount), plan.steps.contains(where: \.action.mounts) else {
+        return
+    }
+    try sys.attempt("mount", "making / private") {
+        try sys.mount(source: nil, target: "/", fstype: nil,
+                      flags: UInt(MS_REC | MS_PRIVATE), data: nil)
+    }
+}
+
+extension Step {
+    /// Changes the mount table.
+    var mounts: Bool {
+        switch self {
+        case .mount, .umount, .pivotRoot: return true
+        default: return false
+        }
+    }
+}
+
+func childMount(_ mount: Mount, plan: Plan, sys: Syscalls) throws {
+    try refuseOutsideNewMountNamespace(plan, subject: mount.target)
+    let options = MountOptions(mount.options)
+    switch mount.kind {
+    case .proc, .sysfs, .tmpfs:
+        let fstype = mount.kind.rawValue
+        try sys.attempt("mount", mount.target) {
+            try sys.mount(source: fstype, target: mount.target, fstype: fstype,
+                          flags: options.flags, data: options.data)
+        }
+    case .bind, .rbind:
+        let source = mount.source ?? ""
+        let subject = "\(source) on \(mount.target)"
+        let recursive: UInt = mount.kind == .rbind ? UInt(MS_REC) : 0
+        try sys.attempt("mount", subject) {
+            try sys.mount(source: source, target: mount.target, fstype: nil,
+                          flags: UInt(MS_BIND) | recursive, data: nil)
+        }
+        // MS_BIND ignores every other flag: ro, nosuid, ... need a remount of the new
+        // bind mount (mount(2), "Creating a bind mount"; bubblewrap does the same). It
+        // keeps the flags the mount already has, which a remount would otherwise clear.
+        // With rbind this only changes the top mount, not the ones below it.
+        if options.flags != 0 {
+            try sys.attempt("mount", subject) {
+                let current = try sys.mountFlags(mount.target)
+                try sys.mount(source: nil, target: mount.target, fstype: nil,
+                              flags: UInt(MS_BIND | MS_REMOUNT) | options.flags
+                                  | MountOptions.flags(fromStatvfs: current),
+                              data: nil)
+            }
+        }
+    case .overlay, .dev:
+        throw StepError(step: "mount", subject: mount.target, errno: Errno(ENOSYS),
+                        reason: "mount \(mount.kind.rawValue) is not supported by this version of cfsh yet")
+    }
+}
+
+func childUmount(_ target: String, plan: Plan, sys: Syscalls) throws {
+    try refuseOutsideNewMountNamespace(plan, subject: target)
+    try sys.attempt("umount", target) { try sys.umount(target, flags: 0) }
+}
+
+/// The validator checks this too; the child checks again where the work is done.
+private func refuseOutsideNewMountNamespace(_ plan: Plan, subject: String) throws {
+    guard plan.namespaces.contains(.mount) else {
+        throw StepError(step: "mount", subject: subject, errno: Errno(EPERM),
+                        reason: "refusing to change the host's mounts: the plan has no `unshare mount`")
+    }
+}
+
+/// The option words of a mount step, split into mount(2) flags and the data string.
+struct MountOptions: Equatable {
+    var flags: UInt = 0
+    /// `size=64m,mode=755`: passed to the filesystem; nil when empty.
+    var data: String?
+
+    static let flagWords: [String: UInt] = [
+        "ro": UInt(MS_RDONLY), "nosuid": UInt(MS_NOSUID), "nodev": UInt(MS_NODEV),
+        "noexec": UInt(MS_NOEXEC), "noatime": UInt(MS_NOATIME),
+        "nodiratime": UInt(MS_NODIRATIME), "relatime": UInt(MS_RELATIME),
+        "strictatime": UInt(MS_STRICTATIME), "sync": UInt(MS_SYNCHRONOUS),
+        "rw": 0,
+    ]
+
+    init(_ words: [String]) {
+        var data: [String] = []
+        for word in words.flatMap({ $0.split(separator: ",").map(String.init) }) {
+            if let flag = MountOptions.flagWords[word] {
+                flags |= flag
+            } else {
+                data.append(word)
+            }
+        }
+        self.data = data.isEmpty ? nil : data.joined(separator: ",")
+    }
+
+    /// statvfs(3) ST_* flags as the MS_* flags a bind remount must keep.
+    static func flags(fromStatvfs st: UInt) -> UInt {
+        var result: UInt = 0
+        if st & UInt(ST_RDONLY) != 0 { result |= UInt(MS_RDONLY) }
+        if st & UInt(ST_NOSUID) != 0 { result |= UInt(MS_NOSUID) }
+        if st & UInt(CFS_ST_NODEV) != 0 { result |= UInt(MS_NODEV) }
+        if st & UInt(CFS_ST_NOEXEC) != 0 { result |= UInt(MS_NOEXEC) }
+        return result
+    }
+}

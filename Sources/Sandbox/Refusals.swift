@@ -1,0 +1,38 @@
+import CFSLanguage
+
+// Commands of the language whose engine part is not built yet. They are refused before
+// anything runs, naming the command — a sandbox silently missing a step would look
+// isolated and not be.
+
+func refusalOfUnbuiltCommand(_ command: PlanCommand) -> String? {
+    let name: String
+    switch command {
+    case .unshare(let namespaces):
+        guard namespaces.contains(.user) else { return nil }
+        name = "unshare user"
+    case .map: name = "map"
+    case .limit: name = "limit"
+    case .setUser, .setTrace, .setInit: return nil
+    case .step(let step):
+        switch step {
+        case .mount(let mount) where mount.kind == .overlay || mount.kind == .dev:
+            name = "mount \(mount.kind.rawValue)"
+        case .pivotRoot, .rlimit, .capDrop, .capKeep, .noNewPrivs, .netUp:
+            name = unbuiltStepName(step)
+        default:
+            return nil
+        }
+    }
+    return "\(name) is not supported by this version of cfsh yet"
+}
+
+func unbuiltStepName(_ step: Step) -> String {
+    switch step {
+    case .pivotRoot: return "pivot_root"
+    case .rlimit: return "rlimit"
+    case .capDrop, .capKeep: return "cap"
+    case .noNewPrivs: return "no_new_privs"
+    case .netUp: return "net"
+    default: return "\(step)"
+    }
+}

@@ -1,0 +1,62 @@
+#if canImport(Glibc)
+import Glibc
+#endif
+
+// Signal forwarding, parent (to the child) and init (to the command): SIGINT, SIGTERM,
+// SIGHUP, SIGQUIT. A signal the terminal generated (si_code SI_KERNEL) already reached
+// the whole foreground process group, the sandbox included; forwarding it again would
+// deliver it twice, so only signals sent by a process (kill(1), a supervisor) are passed on.
+
+let forwardedSignals: [Int32] = [SIGINT, SIGTERM, SIGHUP, SIGQUIT]
+
+/// Where the handler forwards to. Written before the handlers are installed (or while
+/// the signals are blocked), read only by the handler: a plain global is enough.
+nonisolated(unsafe) private var forwardingTarget: pid_t = 0
+
+private let forwardingHandler: @convention(c) (Int32, UnsafeMutablePointer<siginfo_t>?,
+                                                UnsafeMutableRawPointer?) -> Void = { signal, info, _ in
+    let target = forwardingTarget
+    guard target > 0 else { return }
+    if let info, info.pointee.si_code == SI_KERNEL { return }
+    kill(target, signal)
+}
+
+/// The dispositions replaced, to put back afterwards.
+struct SavedSignalActions {
+    var actions: [(Int32, sigaction)] = []
+}
+
+/// Installs the forwarders (SA_RESTART: the waits they interrupt carry on).
+func installSignalForwarding(to pid: pid_t) -> SavedSignalActions {
+    forwardingTarget = pid
+    var saved = SavedSignalActions()
+    var action = sigaction()
+    action.__sigaction_handler.sa_sigaction = forwardingHandler
+    action.sa_flags = SA_SIGINFO | SA_RESTART
+    sigemptyset(&action.sa_mask)
+    for signal in forwardedSignals {
+        var old = sigaction()
+        sigaction(signal, &action, &old)
+        saved.actions.append((signal, old))
+    }
+    return saved
+}
+
+func restoreSignalActions(_ saved: SavedSignalActions) {
+    for (signal, old) in saved.actions {
+        var old = old
+        sigaction(signal, &old, nil)
+    }
+    forwardingTarget = 0
+}
+
+/// What the command starts with: default dispositions for what a shell commonly ignores
+/// (SIG_IGN survives execve), and nothing blocked.
+func resetSignalsForCommand() {
+    for signal in forwardedSignals + [SIGPIPE, SIGTTOU, SIGTTIN, SIGTSTP, SIGCHLD] {
+        Glibc.signal(signal, SIG_DFL)
+    }
+    var none = sigset_t()
+    sigemptyset(&none)
+    sigprocmask(SIG_SETMASK, &none, nil)
+}

@@ -1,0 +1,70 @@
+#if canImport(Glibc)
+import Glibc
+#endif
+import CLinux
+
+/// One syscall as strace(1) would print it: the lines of `explain` and of `set trace on`.
+enum SyscallText {
+    static func quote(_ s: String?) -> String {
+        guard let s else { return "NULL" }
+        var out = "\""
+        for c in s {
+            switch c {
+            case "\"": out += "\\\""
+            case "\\": out += "\\\\"
+            case "\n": out += "\\n"
+            default: out.append(c)
+            }
+        }
+        return out + "\""
+    }
+
+    static func list(_ strings: [String]) -> String {
+        "[" + strings.map { quote($0) }.joined(separator: ", ") + "]"
+    }
+
+    static let mountFlagNames: [(UInt, String)] = [
+        (UInt(MS_RDONLY), "MS_RDONLY"), (UInt(MS_NOSUID), "MS_NOSUID"),
+        (UInt(MS_NODEV), "MS_NODEV"), (UInt(MS_NOEXEC), "MS_NOEXEC"),
+        (UInt(MS_SYNCHRONOUS), "MS_SYNCHRONOUS"), (UInt(MS_REMOUNT), "MS_REMOUNT"),
+        (UInt(MS_NOATIME), "MS_NOATIME"), (UInt(MS_NODIRATIME), "MS_NODIRATIME"),
+        (UInt(MS_BIND), "MS_BIND"), (UInt(MS_REC), "MS_REC"), (UInt(MS_PRIVATE), "MS_PRIVATE"),
+        (UInt(MS_RELATIME), "MS_RELATIME"), (UInt(MS_STRICTATIME), "MS_STRICTATIME"),
+    ]
+
+    static func mountFlags(_ flags: UInt) -> String {
+        var names: [String] = []
+        var rest = flags
+        for (bit, name) in mountFlagNames where flags & bit != 0 {
+            names.append(name)
+            rest &= ~bit
+        }
+        if rest != 0 { names.append("0x" + String(rest, radix: 16)) }
+        return names.isEmpty ? "0" : names.joined(separator: "|")
+    }
+
+    static let cloneFlagNames: [(UInt64, String)] = [
+        (UInt64(CFS_CLONE_NEWNS), "CLONE_NEWNS"), (UInt64(CFS_CLONE_NEWCGROUP), "CLONE_NEWCGROUP"),
+        (UInt64(CFS_CLONE_NEWUTS), "CLONE_NEWUTS"), (UInt64(CFS_CLONE_NEWIPC), "CLONE_NEWIPC"),
+        (UInt64(CFS_CLONE_NEWUSER), "CLONE_NEWUSER"), (UInt64(CFS_CLONE_NEWPID), "CLONE_NEWPID"),
+        (UInt64(CFS_CLONE_NEWNET), "CLONE_NEWNET"), (UInt64(CFS_CLONE_NEWTIME), "CLONE_NEWTIME"),
+    ]
+
+    static func cloneFlags(_ flags: UInt64) -> String {
+        let names = cloneFlagNames.filter { flags & $0.0 != 0 }.map(\.1)
+        return (names + ["SIGCHLD"]).joined(separator: "|")
+    }
+
+    static func mount(source: String?, target: String, fstype: String?, flags: UInt,
+                      data: String?) -> String {
+        "mount(\(quote(source)), \(quote(target)), \(quote(fstype)), \(mountFlags(flags)), \(quote(data)))"
+    }
+
+    static func umount(_ target: String, flags: Int32) -> String {
+        "umount2(\(quote(target)), \(flags))"
+    }
+
+    static func execve(_ path: String, _ argv: [String]) -> String {
+        "execve(\(quote(path)), \(list(argv)), ENV)"
+    }
+}

@@ -1,0 +1,205 @@
+#if canImport(Glibc)
+import Glibc
+#endif
+import CLinux
+
+/// An errno, as a value (swift-system's `Errno`, without the dependency).
+public struct Errno: Error, Hashable, Sendable, CustomStringConvertible {
+    public var rawValue: Int32
+    public init(_ rawValue: Int32) { self.rawValue = rawValue }
+    /// The calling thread's errno.
+    static var current: Errno { Errno(errno) }
+    /// strerror(3): "No such file or directory".
+    public var description: String { String(cString: strerror(rawValue)) }
+}
+
+/// Every syscall the sandbox makes, parent and child, behind one protocol (youki's
+/// `Syscall` trait): `LinuxSyscalls` makes them; `RecordingSyscalls` records them, so
+/// the apply loop, its order and its failure paths are unit-tested without root, and
+/// `explain` prints what a run would do by running the same code against the recorder.
+///
+/// Each method wraps one syscall, throws its errno, and retries EINTR where that is safe.
+public protocol Syscalls: AnyObject {
+    // Parent side.
+    func pipe() throws -> (read: Int32, write: Int32)
+    /// clone3(flags | SIGCHLD) straight into execve(path, argv): see `cfs_clone3_exec`.
+    func cloneAndExec(flags: UInt64, path: String, argv: [String], inherit: [Int32],
+                      errorFD: Int32, newProcessGroup: Bool) throws -> pid_t
+    func write(_ fd: Int32, _ text: String, what: String) throws
+    /// Reads to EOF.
+    func readAll(_ fd: Int32, what: String) throws -> String
+    func close(_ fd: Int32)
+    /// wait4(pid): the raw wait status.
+    func wait(_ pid: pid_t) throws -> Int32
+
+    // Child side: the steps.
+    func sethostname(_ name: String) throws
+    func setdomainname(_ name: String) throws
+    func mount(source: String?, target: String, fstype: String?, flags: UInt, data: String?) throws
+    func umount(_ target: String, flags: Int32) throws
+    /// statvfs(3)'s f_flag of the mount at `path` (ST_RDONLY, ST_NOSUID, ...).
+    func mountFlags(_ path: String) throws -> UInt
+    func chroot(_ path: String) throws
+    func chdir(_ path: String) throws
+    func setgroups(_ groups: [gid_t]) throws
+    func setresgid(_ gid: gid_t) throws
+    func setresuid(_ uid: uid_t) throws
+    func setCloseOnExec(_ fd: Int32) throws
+    /// close_range(first, last).
+    func closeRange(_ first: UInt32, _ last: UInt32) throws
+    /// Only returns by throwing; the recorder returns normally ("the command would run").
+    func execve(_ path: String, _ argv: [String], _ env: [String]) throws
+}
+
+/// The real thing.
+public final class LinuxSyscalls: Syscalls {
+    public init() {}
+
+    @inline(__always)
+    private func check(_ result: Int32) throws {
+        if result == -1 { throw Errno.current }
+    }
+
+    /// For the C shims, which return -errno.
+    @inline(__always)
+    private func checkNegated(_ result: Int32) throws {
+        if result < 0 { throw Errno(-result) }
+    }
+
+    public func pipe() throws -> (read: Int32, write: Int32) {
+        var fds: [Int32] = [-1, -1]
+        try checkNegated(cfs_pipe_cloexec(&fds))
+        return (fds[0], fds[1])
+    }
+
+    public func cloneAndExec(flags: UInt64, path: String, argv: [String], inherit: [Int32],
+                             errorFD: Int32, newProcessGroup: Bool) throws -> pid_t {
+        // Everything the child needs is built before cloning: it only runs C.
+        let cArgv = CStrings(argv)
+        let cEnv = CStrings(environmentStrings())
+        defer { cArgv.free(); cEnv.free() }
+        let pid = cfs_clone3_exec(flags, path, cArgv.pointers, cEnv.pointers, inherit,
+                                  Int32(inherit.count), errorFD, newProcessGroup ? 1 : 0)
+        try checkNegated(pid)
+        return pid
+    }
+
+    public func write(_ fd: Int32, _ text: String, what: String) throws {
+        var bytes = Array(text.utf8)
+        var done = 0
+        while done < bytes.count {
+            let n = bytes.withUnsafeMutableBytes { buf in
+                Glibc.write(fd, buf.baseAddress! + done, buf.count - done)
+            }
+            if n < 0 {
+                if errno == EINTR { continue }
+                throw Errno.current
+            }
+            done += n
+        }
+        bytes.removeAll()
+    }
+
+    public func readAll(_ fd: Int32, what: String) throws -> String {
+        var result: [UInt8] = []
+        var chunk = [UInt8](repeating: 0, count: 4096)
+        while true {
+            let n = chunk.withUnsafeMutableBytes { Glibc.read(fd, $0.baseAddress, $0.count) }
+            if n < 0 {
+                if errno == EINTR { continue }
+                throw Errno.current
+            }
+            if n == 0 { break }
+            result.append(contentsOf: chunk[0..<n])
+        }
+        return String(decoding: result, as: UTF8.self)
+    }
+
+    public func close(_ fd: Int32) { _ = Glibc.close(fd) }
+
+    public func wait(_ pid: pid_t) throws -> Int32 {
+        var status: Int32 = 0
+        while waitpid(pid, &status, 0) == -1 {
+            if errno != EINTR { throw Errno.current }
+        }
+        return status
+    }
+
+    public func sethostname(_ name: String) throws {
+        try check(Glibc.sethostname(name, name.utf8.count))
+    }
+
+    public func setdomainname(_ name: String) throws {
+        try check(Glibc.setdomainname(name, name.utf8.count))
+    }
+
+    public func mount(source: String?, target: String, fstype: String?, flags: UInt,
+                      data: String?) throws {
+        try check(Glibc.mount(source, target, fstype, flags, data))
+    }
+
+    public func umount(_ target: String, flags: Int32) throws {
+        try check(umount2(target, flags))
+    }
+
+    public func mountFlags(_ path: String) throws -> UInt {
+        var s = statvfs()
+        try check(statvfs(path, &s))
+        return s.f_flag
+    }
+
+    public func chroot(_ path: String) throws { try check(Glibc.chroot(path)) }
+    public func chdir(_ path: String) throws { try check(Glibc.chdir(path)) }
+
+    public func setgroups(_ groups: [gid_t]) throws {
+        try check(Glibc.setgroups(groups.count, groups))
+    }
+
+    public func setresgid(_ gid: gid_t) throws { try checkNegated(cfs_setresgid(gid)) }
+    public func setresuid(_ uid: uid_t) throws { try checkNegated(cfs_setresuid(uid)) }
+
+    public func setCloseOnExec(_ fd: Int32) throws {
+        try check(fcntl(fd, F_SETFD, FD_CLOEXEC))
+    }
+
+    public func closeRange(_ first: UInt32, _ last: UInt32) throws {
+        try checkNegated(cfs_close_range(first, last))
+    }
+
+    public func execve(_ path: String, _ argv: [String], _ env: [String]) throws {
+        let cArgv = CStrings(argv)
+        let cEnv = CStrings(env)
+        _ = Glibc.execve(path, cArgv.pointers, cEnv.pointers)
+        let error = Errno.current
+        cArgv.free()
+        cEnv.free()
+        throw error
+    }
+}
+
+/// A NULL-terminated `char *[]` that lives until `free()`.
+struct CStrings {
+    let pointers: UnsafeMutablePointer<UnsafeMutablePointer<CChar>?>
+    private let count: Int
+    init(_ strings: [String]) {
+        count = strings.count
+        pointers = .allocate(capacity: count + 1)
+        for (i, s) in strings.enumerated() { pointers[i] = strdup(s) }
+        pointers[count] = nil
+    }
+    func free() {
+        for i in 0..<count { Glibc.free(pointers[i]) }
+        pointers.deallocate()
+    }
+}
+
+/// This process's environment, as `NAME=VALUE` strings (environ(7)); no Foundation.
+func environmentStrings() -> [String] {
+    var result: [String] = []
+    var p = environ
+    while let entry = p.pointee {
+        result.append(String(cString: entry))
+        p += 1
+    }
+    return result
+}

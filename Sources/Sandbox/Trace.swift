@@ -1,0 +1,78 @@
+#if canImport(Glibc)
+import Glibc
+#endif
+
+// `set trace on`: the seed's `Running [...] as PID` lines, and one line per syscall of
+// each applied step, strace-style, on stderr (as `sh -x` traces), unbuffered.
+
+func traceLine(_ text: String) {
+    let line = text + "\n"
+    _ = line.withCString { Glibc.write(2, $0, strlen($0)) }
+}
+
+/// The seed prints Go's `%v` of the arguments: `[echo Hello, world]`.
+func seedArguments(_ argv: [String]) -> String {
+    "[" + argv.joined(separator: " ") + "]"
+}
+
+/// LinuxSyscalls that prints each step's syscall before making it.
+final class TracingSyscalls: Syscalls {
+    private let base: Syscalls
+    init(_ base: Syscalls) { self.base = base }
+
+    private func show(_ line: String) { traceLine("+ " + line) }
+
+    func pipe() throws -> (read: Int32, write: Int32) { try base.pipe() }
+    func cloneAndExec(flags: UInt64, path: String, argv: [String], inherit: [Int32],
+                      errorFD: Int32, newProcessGroup: Bool) throws -> pid_t {
+        try base.cloneAndExec(flags: flags, path: path, argv: argv, inherit: inherit,
+                              errorFD: errorFD, newProcessGroup: newProcessGroup)
+    }
+    func write(_ fd: Int32, _ text: String, what: String) throws { try base.write(fd, text, what: what) }
+    func readAll(_ fd: Int32, what: String) throws -> String { try base.readAll(fd, what: what) }
+    func close(_ fd: Int32) { base.close(fd) }
+    func wait(_ pid: pid_t) throws -> Int32 { try base.wait(pid) }
+
+    func sethostname(_ name: String) throws {
+        show("sethostname(\(SyscallText.quote(name)))")
+        try base.sethostname(name)
+    }
+    func setdomainname(_ name: String) throws {
+        show("setdomainname(\(SyscallText.quote(name)))")
+        try base.setdomainname(name)
+    }
+    func mount(source: String?, target: String, fstype: String?, flags: UInt, data: String?) throws {
+        show(SyscallText.mount(source: source, target: target, fstype: fstype, flags: flags, data: data))
+        try base.mount(source: source, target: target, fstype: fstype, flags: flags, data: data)
+    }
+    func umount(_ target: String, flags: Int32) throws {
+        show(SyscallText.umount(target, flags: flags))
+        try base.umount(target, flags: flags)
+    }
+    func mountFlags(_ path: String) throws -> UInt { try base.mountFlags(path) }
+    func chroot(_ path: String) throws {
+        show("chroot(\(SyscallText.quote(path)))")
+        try base.chroot(path)
+    }
+    func chdir(_ path: String) throws {
+        show("chdir(\(SyscallText.quote(path)))")
+        try base.chdir(path)
+    }
+    func setgroups(_ groups: [gid_t]) throws {
+        show("setgroups(\(groups))")
+        try base.setgroups(groups)
+    }
+    func setresgid(_ gid: gid_t) throws {
+        show("setresgid(\(gid), \(gid), \(gid))")
+        try base.setresgid(gid)
+    }
+    func setresuid(_ uid: uid_t) throws {
+        show("setresuid(\(uid), \(uid), \(uid))")
+        try base.setresuid(uid)
+    }
+    func setCloseOnExec(_ fd: Int32) throws { try base.setCloseOnExec(fd) }
+    func closeRange(_ first: UInt32, _ last: UInt32) throws { try base.closeRange(first, last) }
+    func execve(_ path: String, _ argv: [String], _ env: [String]) throws {
+        try base.execve(path, argv, env)
+    }
+}
