@@ -137,10 +137,26 @@ struct Lexer {
                 buf.append(b)
                 i += 1
             default:
-                literal(&buf)
+                // Fast path: a run of ASCII bytes that mean nothing to the lexer.
+                var j = i
+                while j < bytes.count && Lexer.isPlain(bytes[j]) { j += 1 }
+                if j > i {
+                    buf.append(contentsOf: bytes[i..<j])
+                    i = j
+                } else {
+                    literal(&buf)
+                }
             }
         }
         return Word(String(decoding: buf, as: UTF8.self), at: start, quoted: quoted)
+    }
+
+    /// ASCII other than NUL, blanks, line ends and `; \\ ' " $ | & < >`.
+    private static func isPlain(_ b: UInt8) -> Bool {
+        switch b {
+        case 0, 0x09, 0x0A, 0x0D, 0x20, 0x22, 0x24, 0x26, 0x27, 0x3B, 0x3C, 0x3E, 0x5C, 0x7C: return false
+        default: return b < 0x80
+        }
     }
 
     private mutating func singleQuoted(_ buf: inout [UInt8]) {
