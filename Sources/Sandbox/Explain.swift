@@ -19,5 +19,29 @@ func explainRun(_ plan: Plan, argv: [String]) -> [String] {
     _ = runParent(plan, argv: argv, options: options, sys: sys)
     var mutableRoot = root
     mutableRoot.close()
-    return sys.calls
+    return collapsingPathSearch(sys.calls)
+}
+
+/// A PATH search that found nothing is one line per PATH entry; `explain` says it once.
+func collapsingPathSearch(_ lines: [String]) -> [String] {
+    var result: [String] = []
+    var misses: [String] = []
+    func flush() {
+        if misses.count > 1, let first = misses.first, let side = first.split(separator: ":").first {
+            result.append("\(side): execve(...) of each PATH entry (\(misses.count) tried) = -1 ENOENT")
+        } else {
+            result += misses
+        }
+        misses = []
+    }
+    for line in lines {
+        if line.contains(": execve(") && line.hasSuffix("= -1 ENOENT") {
+            misses.append(line)
+        } else {
+            flush()
+            result.append(line)
+        }
+    }
+    flush()
+    return result
 }

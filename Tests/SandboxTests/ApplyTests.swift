@@ -1,0 +1,167 @@
+import CFSLanguage
+import Glibc
+import Testing
+@testable import Sandbox
+
+/// The child's apply loop against the recording double: no root, no namespaces.
+@Suite struct ApplyTests {
+    @Test func stepsAreAppliedInTheOrderWritten() {
+        let plan = makePlan([.uts, .pid, .mount], [
+            .setHostname("container"), .chroot("./rootfs"), mountStep(.proc, "/proc"),
+            .chdir("/tmp"),
+        ])
+        let result = apply(plan)
+        #expect(result.failure == nil)
+        #expect(result.calls == [
+            #"mount(NULL, "/", NULL, MS_REC|MS_PRIVATE, NULL)"#,
+            #"sethostname("container")"#,
+            #"chroot("./rootfs")"#,
+            #"chdir("/")"#,
+            #"mount("proc", "/proc", "proc", 0, NULL)"#,
+            #"chdir("/tmp")"#,
+        ])
+    }
+
+    @Test func rootIsMadePrivateBeforeTheFirstMountOnlyOnce() {
+        let plan = makePlan([.mount], [
+            .chdir("/"), mountStep(.tmpfs, "/tmp"), mountStep(.proc, "/proc"), .umount(target: "/tmp"),
+        ])
+        let calls = apply(plan).calls
+        let privates = calls.indices.filter { calls[$0].contains("MS_PRIVATE") }
+        let firstMount = calls.firstIndex { $0.hasPrefix(#"mount("tmpfs""#) }!
+        #expect(privates.count == 1)
+        #expect(privates[0] < firstMount)
+        #expect(calls.last == #"umount2("/tmp", 0)"#)
+    }
+
+    @Test func noPrivateRootWithoutMountSteps() {
+        let calls = apply(makePlan([.mount, .uts], [.setHostname("c")])).calls
+        #expect(calls == [#"sethostname("c")"#])
+    }
+
+    @Test func chrootIsFollowedByChdirToTheNewRoot() {
+        let calls = apply(makePlan([], [.chroot("/srv/rootfs")])).calls
+        #expect(calls == [#"chroot("/srv/rootfs")"#, #"chdir("/")"#])
+    }
+
+    @Test func hostnameWithoutUTSNamespaceIsRefusedAndNothingIsCalled() {
+        let result = apply(makePlan([.pid], [.setHostname("container"), .chroot("/r")]))
+        #expect(result.calls.isEmpty)
+        #expect(result.failure?.stepIndex == 0)
+        #expect(result.failure?.step == "sethostname")
+        #expect(result.failure?.errno == EPERM)
+        #expect(result.failure?.status == 125)
+        #expect(result.failure?.message.contains("refusing to rename the host") == true)
+    }
+
+    @Test func domainnameWithoutUTSNamespaceIsRefused() {
+        let result = apply(makePlan([], [.setDomainname("example")]))
+        #expect(result.calls.isEmpty)
+        #expect(result.failure?.step == "setdomainname")
+    }
+
+    @Test func mountWithoutMountNamespaceIsRefusedAndNothingIsCalled() {
+        for step in [mountStep(.proc, "/proc"), Step.umount(target: "/mnt")] {
+            let result = apply(makePlan([.pid], [step]))
+            #expect(result.calls.isEmpty)
+            #expect(result.failure?.stepIndex == 0)
+            #expect(result.failure?.errno == EPERM)
+            #expect(result.failure?.message.contains("host's mounts") == true)
+        }
+    }
+
+    @Test func aFailingStepReportsItsIndexAndErrnoAndStopsTheLoop() {
+        let plan = makePlan([.uts, .mount], [
+            .setHostname("c"), .chroot("/nonexistent"), mountStep(.proc, "/proc"), .chdir("/x"),
+        ])
+        let result = apply(plan) { $0.fail("chroot", with: ENOENT) }
+        let failure = result.failure
+        #expect(failure?.stepIndex == 1)
+        #expect(failure?.step == "chroot")
+        #expect(failure?.errno == ENOENT)
+        #expect(failure?.status == 125)
+        #expect(failure?.message == "chroot: /nonexistent: No such file or directory")
+        #expect(!result.calls.contains { $0.hasPrefix(#"mount("proc""#) || $0.hasPrefix(#"chdir("/x")"#) })
+        #expect(result.calls.last == #"chroot("/nonexistent") = -1 ENOENT"#)
+    }
+
+    @Test func eachKindOfStepReportsItsOwnFailure() {
+        let cases: [(Step, String, String, String)] = [
+            (.setHostname("c"), "sethostname", "sethostname", "sethostname: c: "),
+            (.setDomainname("d"), "setdomainname", "setdomainname", "setdomainname: d: "),
+            (mountStep(.proc, "/missing"), "mount", "mount", "mount: /missing: "),
+            (.umount(target: "/mnt"), "umount2", "umount", "umount: /mnt: "),
+            (.chdir("/nope"), "chdir", "chdir", "chdir: /nope: "),
+        ]
+        for (step, syscall, name, prefix) in cases {
+            var occurrence = 1
+            // The private-root mount comes first when the plan mounts.
+            if syscall == "mount" { occurrence = 2 }
+            let result = apply(makePlan([.uts, .mount], [.chdir("/"), step])) {
+                $0.fail(syscall, with: EACCES, occurrence: syscall == "chdir" ? 2 : occurrence)
+            }
+            #expect(result.failure?.stepIndex == 1, "\(step)")
+            #expect(result.failure?.step == name)
+            #expect(result.failure?.errno == EACCES)
+            #expect(result.failure?.message == prefix + "Permission denied")
+        }
+    }
+
+    @Test func makingRootPrivateFailingIsReportedAtTheFirstMountStep() {
+        let plan = makePlan([.mount], [.chdir("/"), mountStep(.tmpfs, "/tmp")])
+        let result = apply(plan) { $0.fail("mount", with: EINVAL) }
+        #expect(result.failure?.stepIndex == 1)
+        #expect(result.failure?.message == "mount: making / private: Invalid argument")
+        #expect(result.calls.count == 1)
+    }
+
+    @Test func mountOptionsBecomeFlagsAndData() {
+        let plan = makePlan([.mount], [mountStep(.tmpfs, "/tmp", ["ro", "nosuid", "size=64m", "mode=755"]),
+                                       mountStep(.proc, "/proc", ["nodev,noexec"])])
+        let calls = apply(plan).calls
+        #expect(calls[1] == #"mount("tmpfs", "/tmp", "tmpfs", MS_RDONLY|MS_NOSUID, "size=64m,mode=755")"#)
+        #expect(calls[2] == #"mount("proc", "/proc", "proc", MS_NODEV|MS_NOEXEC, NULL)"#)
+    }
+
+    @Test func readOnlyBindNeedsARemount() {
+        let plan = makePlan([.mount], [mountStep(.bind, "/mnt", source: "/srv", ["ro"]),
+                                       mountStep(.rbind, "/r", source: "/x")])
+        let calls = apply(plan).calls
+        #expect(calls == [
+            #"mount(NULL, "/", NULL, MS_REC|MS_PRIVATE, NULL)"#,
+            #"mount("/srv", "/mnt", NULL, MS_BIND, NULL)"#,
+            #"statvfs("/mnt")"#,
+            #"mount(NULL, "/mnt", NULL, MS_RDONLY|MS_REMOUNT|MS_BIND, NULL)"#,
+            #"mount("/x", "/r", NULL, MS_BIND|MS_REC, NULL)"#,
+        ])
+    }
+
+    @Test func bindFailureNamesSourceAndTarget() {
+        let plan = makePlan([.mount], [mountStep(.bind, "/mnt", source: "/srv")])
+        let result = apply(plan) { $0.fail("mount", with: ENOENT, occurrence: 2) }
+        #expect(result.failure?.message == "mount: /srv on /mnt: No such file or directory")
+    }
+
+    @Test func environmentStepsChangeOnlyTheCommandsEnvironment() {
+        let plan = makePlan([], [.setEnv(name: "A", value: "1"), .unsetEnv("HOME"),
+                                 .setEnv(name: "PATH", value: "/x"), .setEnv(name: "A", value: "2")])
+        let result = apply(plan, environment: ["HOME=/root", "PATH=/bin", "TERM=xterm"])
+        #expect(result.calls.isEmpty)
+        #expect(result.environment.entries == ["TERM=xterm", "PATH=/x", "A=2"])
+        #expect(result.environment.searchPath == "/x")
+    }
+
+    @Test func clearEnvEmptiesItAndTheDefaultPathApplies() {
+        let result = apply(makePlan([], [.clearEnv, .setEnv(name: "X", value: "y")]),
+                           environment: ["PATH=/bin", "HOME=/"])
+        #expect(result.environment.entries == ["X=y"])
+        #expect(result.environment.searchPath == CommandEnvironment.defaultPath)
+    }
+
+    @Test func unbuiltStepsFailInsteadOfBeingSkipped() {
+        let result = apply(makePlan([.mount], [.chdir("/"), .pivotRoot("/r")]))
+        #expect(result.failure?.stepIndex == 1)
+        #expect(result.failure?.errno == ENOSYS)
+        #expect(result.failure?.message.contains("pivot_root is not supported") == true)
+    }
+}

@@ -1,0 +1,104 @@
+import CFSLanguage
+import Glibc
+import Testing
+@testable import Sandbox
+
+/// refusal, preflight and explain: what the CLI calls before (or instead of) a run.
+@Suite struct PlanLevelTests {
+    @Test func unbuiltCommandsAreRefusedByName() {
+        let refused: [(PlanCommand, String)] = [
+            (.step(.pivotRoot("/r")), "pivot_root"),
+            (.limit(.pids(10)), "limit"),
+            (.step(.rlimit(ResourceLimit(name: .nofile, soft: 1, hard: 1))), "rlimit"),
+            (.step(.capDrop(.all)), "cap"),
+            (.step(.capKeep(.some([]))), "cap"),
+            (.step(.noNewPrivs), "no_new_privs"),
+            (.map(.uid, IDMap(inside: 0, outside: 1000, count: 1)), "map"),
+            (.unshare([.uts, .user]), "unshare user"),
+            (.step(.netUp(interface: "lo")), "net"),
+            (.step(.mount(Mount(kind: .overlay, source: nil, target: "/m", options: []))), "mount overlay"),
+            (.step(.mount(Mount(kind: .dev, source: nil, target: "/dev", options: []))), "mount dev"),
+        ]
+        for (command, name) in refused {
+            #expect(Sandbox.refusal(for: command) == "\(name) is not supported by this version of cfsh yet")
+        }
+        let accepted: [PlanCommand] = [
+            .unshare([.uts, .pid, .mount, .ipc, .net, .cgroup, .time]), .setTrace(true), .setInit(false),
+            .setUser(UserIDs(uid: 1, gid: nil)), .step(.setHostname("c")), .step(.chroot("/")),
+            .step(.mount(Mount(kind: .tmpfs, source: nil, target: "/t", options: ["size=1m"]))),
+            .step(.mount(Mount(kind: .bind, source: "/a", target: "/b", options: ["ro"]))),
+            .step(.umount(target: "/t")), .step(.chdir("/")), .step(.clearEnv),
+        ]
+        for command in accepted { #expect(Sandbox.refusal(for: command) == nil, "\(command)") }
+    }
+
+    @Test func preflightFindsAMissingChrootDirectoryWithItsStep() {
+        let plan = makePlan([.uts], [.setHostname("c"), .chroot("/nonexistent-cfsh-test")])
+        let failures = Sandbox.preflight(plan, argv: ["sh"])
+        #expect(failures.count == 1)
+        #expect(failures.first?.stepIndex == 1)
+        #expect(failures.first?.status == 125)
+        #expect(failures.first?.message == "chroot: /nonexistent-cfsh-test: No such file or directory")
+    }
+
+    @Test func preflightRefusesAChrootToAFile() {
+        let failures = Sandbox.preflight(makePlan([], [.chroot("/etc/passwd")]), argv: ["sh"])
+        #expect(failures.first?.message == "chroot: /etc/passwd: Not a directory")
+    }
+
+    @Test func preflightFindsTheCommandOrSaysWhyNot() {
+        #expect(Sandbox.preflight(makePlan(), argv: ["/bin/sh"]).isEmpty)
+        #expect(Sandbox.preflight(makePlan([], [.setEnv(name: "PATH", value: "/usr/bin:/bin")]),
+                                  argv: ["sh"]).isEmpty)
+        #expect(Sandbox.preflight(makePlan(), argv: ["/nonexistent"]).first?.status == 127)
+        #expect(Sandbox.preflight(makePlan(), argv: ["/etc/passwd"]).first?.status == 126)
+        #expect(Sandbox.preflight(makePlan([], [.setEnv(name: "PATH", value: "/nowhere")]),
+                                  argv: ["sh"]).first?.status == 127)
+    }
+
+    @Test func preflightSkipsWhatThePlansMountsCouldChange() {
+        let plan = makePlan([.mount], [mountStep(.bind, "/opt", source: "/usr/bin")])
+        #expect(Sandbox.preflight(plan, argv: ["/opt/sh"]).isEmpty)
+    }
+
+    @Test func preflightResolvesInsideTheRoot() throws {
+        // A rootfs whose /bin/tool is an absolute symlink to /bin/real: on the host that
+        // path does not exist; inside the root it does.
+        var template = Array("/tmp/cfsh-preflight-XXXXXX".utf8CString)
+        let dir = String(cString: try #require(mkdtemp(&template)))
+        defer { _ = system("rm -rf '\(dir)'") }
+        mkdir(dir + "/bin", 0o755)
+        let fd = creat(dir + "/bin/real", 0o755)
+        close(fd)
+        symlink("/bin/real", dir + "/bin/tool")
+        let plan = makePlan([], [.chroot(dir), .setEnv(name: "PATH", value: "/bin")])
+        #expect(Sandbox.preflight(plan, argv: ["tool"]).isEmpty)
+        #expect(Sandbox.preflight(plan, argv: ["missing"]).first?.status == 127)
+        let explained = Sandbox.explain(plan, argv: ["tool"])
+        #expect(explained.contains(#"command: execve("/bin/tool", ["tool"], ENV)"#) == false)
+        #expect(explained.contains(#"child: execve("/bin/tool", ["tool"], ENV)"#))
+    }
+
+    @Test func explainShowsParentAndChildInOrder() {
+        let plan = makePlan([.uts, .pid, .mount], [.setHostname("container"), .chroot("/"),
+                                                   mountStep(.proc, "/proc")])
+        let lines = Sandbox.explain(plan, argv: ["/bin/sh"])
+        func index(_ prefix: String) -> Int {
+            lines.firstIndex { $0.hasPrefix(prefix) } ?? -1
+        }
+        #expect(index("parent: clone3(CLONE_NEWNS|CLONE_NEWUTS|CLONE_NEWPID|SIGCHLD)") >= 0)
+        #expect(index("parent: clone3") < index("parent: write(6, \"go\")"))
+        #expect(index("parent: write(6, \"go\")") < index("child: read(5, \"go\")"))
+        #expect(index("child: read(5") < index("child: mount(NULL, \"/\""))
+        #expect(index("child: mount(NULL, \"/\"") < index("child: sethostname(\"container\")"))
+        #expect(index("child: chroot(\"/\")") + 1 == index("child: chdir(\"/\")"))
+        #expect(index("child: fork()") < index("command: execve(\"/bin/sh\""))
+        #expect(lines.last == "parent: wait4(4242)")
+    }
+
+    @Test func explainWithoutInitExecsInTheChild() {
+        let lines = Sandbox.explain(makePlan([.pid], initProcess: false), argv: ["/bin/sh"])
+        #expect(!lines.contains { $0.contains("fork") })
+        #expect(lines.contains(#"child: execve("/bin/sh", ["/bin/sh"], ENV)"#))
+    }
+}

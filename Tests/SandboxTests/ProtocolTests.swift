@@ -1,0 +1,85 @@
+import CFSLanguage
+import Glibc
+import Testing
+@testable import Sandbox
+
+@Suite struct ProtocolTests {
+    @Test func failureRecordRoundTrips() {
+        let failures = [
+            SandboxFailure(stepIndex: 3, step: "chroot", errno: ENOENT,
+                           message: "chroot: /srv/a b: No such file or directory", status: 125),
+            SandboxFailure(stepIndex: nil, step: "exec", errno: EACCES,
+                           message: "exec: /etc/passwd: Permission denied", status: 126),
+            SandboxFailure(stepIndex: 0, step: "mount", errno: 22, message: "", status: 125),
+        ]
+        for failure in failures {
+            #expect(FailureRecord.decode(FailureRecord.encode(failure)) == failure)
+        }
+    }
+
+    @Test func aNewlineInAMessageCannotSplitTheRecord() {
+        let failure = SandboxFailure(stepIndex: 1, step: "chdir", errno: 2,
+                                     message: "chdir: a\nb: x", status: 125)
+        #expect(FailureRecord.decode(FailureRecord.encode(failure))?.message == "chdir: a b: x")
+    }
+
+    @Test func noDataMeansTheCommandExecd() {
+        #expect(FailureRecord.decode("") == nil)
+        #expect(FailureRecord.decode("garbage") == nil)
+    }
+
+    /// The C shim writes this when re-executing cfsh fails.
+    @Test func theShimsRecordDecodes() {
+        let failure = FailureRecord.decode("- 2 125 reexec \n")
+        #expect(failure?.stepIndex == nil)
+        #expect(failure?.errno == 2)
+        #expect(failure?.step == "reexec")
+    }
+
+    @Test func statusFollowsDesign() {
+        #expect(RunOutcome.exited(7).status == 7)
+        #expect(RunOutcome.signaled(9).status == 137)
+        #expect(RunOutcome.failed(SandboxFailure(stepIndex: nil, step: "exec", errno: 2,
+                                                 message: "", status: 127)).status == 127)
+    }
+
+    @Test func cloneFlagsFollowTheNamespaces() {
+        #expect(SyscallText.cloneFlags(cloneFlags([.uts, .pid, .mount]))
+                == "CLONE_NEWNS|CLONE_NEWUTS|CLONE_NEWPID|SIGCHLD")
+        #expect(SyscallText.cloneFlags(cloneFlags([])) == "SIGCHLD")
+        #expect(cloneFlags(Set(Namespace.allCases)).nonzeroBitCount == 8)
+    }
+
+    /// The parent's side against the double: a failure record on the error pipe becomes
+    /// the outcome, with the child's step index.
+    @Test func parentRebuildsTheChildsFailure() {
+        let sys = RecordingSyscalls()
+        let failure = SandboxFailure(stepIndex: 2, step: "chroot", errno: ENOENT,
+                                     message: "chroot: /x: No such file or directory", status: 125)
+        sys.preload(7, FailureRecord.encode(failure))
+        sys.waitStatus = 125 << 8
+        let outcome = runParent(makePlan([.uts]), argv: ["true"], options: RunOptions(), sys: sys)
+        #expect(outcome == .failed(failure))
+        #expect(outcome.status == 125)
+    }
+
+    @Test func parentReportsExitAndSignal() {
+        let sys = RecordingSyscalls()
+        sys.waitStatus = 7 << 8
+        #expect(runParent(makePlan(), argv: ["true"], options: RunOptions(), sys: sys) == .exited(7))
+        let killed = RecordingSyscalls()
+        killed.waitStatus = 9
+        #expect(runParent(makePlan(), argv: ["true"], options: RunOptions(), sys: killed) == .signaled(9))
+    }
+
+    @Test func cloneFailureIsASetupFailure() {
+        let sys = RecordingSyscalls()
+        sys.fail("clone3", with: EPERM)
+        let outcome = runParent(makePlan([.uts]), argv: ["true"], options: RunOptions(), sys: sys)
+        guard case .failed(let failure) = outcome else { Issue.record("\(outcome)"); return }
+        #expect(failure.step == "clone3")
+        #expect(failure.status == 125)
+        #expect(failure.message == "clone3: unshare uts: Operation not permitted")
+        #expect(!sys.syscalls.contains { $0.hasPrefix("wait4") })
+    }
+}
