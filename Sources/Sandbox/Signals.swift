@@ -24,6 +24,7 @@ private let forwardingHandler: @convention(c) (Int32, UnsafeMutablePointer<sigin
 /// The dispositions replaced, to put back afterwards.
 struct SavedSignalActions {
     var actions: [(Int32, sigaction)] = []
+    var mask = sigset_t()
 }
 
 /// Installs the forwarders (SA_RESTART: the waits they interrupt carry on).
@@ -39,10 +40,18 @@ func installSignalForwarding(to pid: pid_t) -> SavedSignalActions {
         sigaction(signal, &action, &old)
         saved.actions.append((signal, old))
     }
+    // A caller may have them blocked (a test runner's threads, a supervisor): then
+    // nothing would be forwarded at all.
+    var unblock = sigset_t()
+    sigemptyset(&unblock)
+    for signal in forwardedSignals { sigaddset(&unblock, signal) }
+    pthread_sigmask(SIG_UNBLOCK, &unblock, &saved.mask)
     return saved
 }
 
 func restoreSignalActions(_ saved: SavedSignalActions) {
+    var mask = saved.mask
+    pthread_sigmask(SIG_SETMASK, &mask, nil)
     for (signal, old) in saved.actions {
         var old = old
         sigaction(signal, &old, nil)

@@ -1,0 +1,217 @@
+import CFSLanguage
+import Foundation
+import Glibc
+import Testing
+@testable import Sandbox
+
+/// The seed's six steps, for real, as root (issue 3, item 8): each asserts what the
+/// step's transcript shows. Serialized: they share the host they check.
+@Suite(.serialized, .enabled(if: Host.available))
+struct IntegrationTests {
+    let rootfs = Host.rootfs
+
+    func cfsh(_ script: String, _ marker: String) -> Host.Run {
+        Host.run(["-c", script], marker: marker)
+    }
+
+    @Test func step1And2RunTracesTheCommandAndRunsIt() {
+        withHostUnchanged { marker in
+            let run = cfsh("set trace on; exec echo Hello, world", marker)
+            #expect(run.status == 0)
+            #expect(run.stdout == "Hello, world\n")
+            #expect(run.stderr.contains("Running [echo Hello, world] as "))
+            #expect(run.stderr.contains("Running in child [echo Hello, world] as "))
+        }
+    }
+
+    @Test func step3UTSNamespaceHostnameInsideOnly() {
+        withHostUnchanged { marker in
+            let host = Host.read("/proc/sys/kernel/hostname").trimmingCharacters(in: .whitespacesAndNewlines)
+            let run = cfsh("unshare uts; exec sh -c 'hostname; hostname container; hostname'", marker)
+            #expect(run.status == 0)
+            #expect(run.lines == [host, "container"])
+        }
+    }
+
+    @Test func step4ChildSetsHostnameBeforeTheCommand() {
+        withHostUnchanged { marker in
+            let run = cfsh("set trace on; unshare uts; set hostname container; set domainname example; exec sh -c 'hostname; cat /proc/sys/kernel/domainname'", marker)
+            #expect(run.status == 0)
+            #expect(run.lines == ["container", "example"])
+            #expect(run.stderr.contains("+ sethostname(\"container\")"))
+        }
+    }
+
+    @Test func namespacesDifferFromTheHosts() {
+        withHostUnchanged { marker in
+            let run = cfsh("unshare uts pid mount; exec sh -c 'readlink /proc/self/ns/uts /proc/self/ns/pid /proc/self/ns/mnt /proc/self/ns/net'", marker)
+            let host = ["uts", "pid", "mnt", "net"].map { Host.link("/proc/self/ns/\($0)") }
+            #expect(run.status == 0)
+            #expect(run.lines.count == 4)
+            guard run.lines.count == 4 else { return }
+            for i in 0..<3 { #expect(run.lines[i] != host[i], "\(host[i])") }
+            #expect(run.lines[3] == host[3], "net was not unshared")
+        }
+    }
+
+    @Test func step5PIDNamespaceInitIsPID1AndTheCommandPID2() {
+        withHostUnchanged { marker in
+            let run = cfsh("set trace on; unshare pid; exec sh -c 'echo $$ $PPID'", marker)
+            #expect(run.status == 0)
+            #expect(run.lines == ["2 1"])
+            #expect(run.stderr.contains("Running in child [sh -c echo $$ $PPID] as 1\n"))
+            let parentLine = run.stderr.split(separator: "\n").first { $0.hasPrefix("Running [") }
+            let hostPID = parentLine.flatMap { Int32($0.split(separator: " ").last!) }
+            #expect(hostPID.map { $0 > 1 } == true)
+        }
+    }
+
+    @Test func initOffMakesTheCommandPID1() {
+        withHostUnchanged { marker in
+            let run = cfsh("unshare pid; set init off; exec sh -c 'echo $$ $PPID'", marker)
+            #expect(run.status == 0)
+            #expect(run.lines == ["1 0"])
+        }
+    }
+
+    @Test func step6ChrootRootIsTheRootfsAndProcIsEmpty() throws {
+        try withHostUnchanged { marker in
+            // The host sees the sandbox's root through /proc/PID/root while it runs.
+            var seenRoot = ""
+            let run = Host.run(["-c", "set trace on; unshare uts pid mount; set hostname container; chroot \(rootfs); exec sh -c 'ls /; echo proc:; ls /proc; sleep 1'"],
+                               marker: marker) { process in
+                let deadline = Date().addingTimeInterval(5)
+                while Date() < deadline && seenRoot != Host.rootfs {
+                    // The init is the only child of cfsh: its host pid is on the trace
+                    // line, but the children list needs no parsing.
+                    let children = Host.read("/proc/\(process.processIdentifier)/task/\(process.processIdentifier)/children")
+                    if let pid = children.split(separator: " ").first {
+                        seenRoot = Host.link("/proc/\(pid)/root")
+                    }
+                    usleep(10_000)
+                }
+            }
+            #expect(run.status == 0, "\(run.stderr)")
+            let proc = try #require(run.lines.firstIndex(of: "proc:"))
+            let listed = Set(run.lines[..<proc].flatMap { $0.split(separator: " ").map(String.init) })
+            #expect(listed.isSuperset(of: ["bin", "etc", "proc", "linuxrc"]))
+            #expect(run.lines[(proc + 1)...].isEmpty, "/proc is empty without mount proc")
+            #expect(seenRoot == Host.rootfs)
+        }
+    }
+
+    @Test func step7MountProcPsSeesOnlyTheSandbox() {
+        withHostUnchanged { marker in
+            let run = cfsh("unshare uts pid mount; chroot \(rootfs); mount proc /proc; exec ps", marker)
+            #expect(run.status == 0, "\(run.stderr)")
+            let processes = run.lines.dropFirst().map { $0.split(separator: " ", omittingEmptySubsequences: true) }
+            #expect(processes.map { $0.first.map(String.init) ?? "" } == ["1", "2"], "\(run.stdout)")
+            #expect(processes.last?.last == "ps")
+        }
+    }
+
+    @Test func onlyStdioIsVisibleInTheSandbox() {
+        withHostUnchanged { marker in
+            let run = cfsh("unshare pid mount; chroot \(rootfs); mount proc /proc; exec sh -c 'ls /proc/1/fd; ls /proc/$$/fd; true'", marker)
+            #expect(run.status == 0, "\(run.stderr)")
+            // The init (PID 1) and the command (sh, PID 2): stdio only.
+            // (ls runs as a child of sh, so its own directory fd is not in the listing.)
+            #expect(run.stdout.split(whereSeparator: \.isWhitespace) == ["0", "1", "2", "0", "1", "2"])
+        }
+    }
+
+    @Test func tmpfsAndReadOnlyBindMounts() {
+        withHostUnchanged { marker in
+            let run = cfsh("""
+                unshare mount pid; chroot \(rootfs); mount tmpfs /tmp size=1m,mode=700; \
+                mount bind /etc /root ro; mount proc /proc; \
+                exec sh -c 'grep " /tmp \\| /root " /proc/self/mounts; touch /root/x 2>&1 || echo denied'
+                """, marker)
+            #expect(run.status == 0, "\(run.stderr)")
+            #expect(run.stdout.contains("tmpfs /tmp tmpfs rw,relatime,size=1024k,mode=700"), "\(run.stdout)")
+            #expect(run.lines.contains { $0.contains(" /root ") && $0.contains(" ro,") }, "\(run.stdout)")
+            #expect(run.lines.last == "denied")
+        }
+    }
+
+    @Test func aFailingStepIsReportedWithItsLineAndNothingLeaks() {
+        withHostUnchanged { marker in
+            let run = cfsh("unshare uts mount; set hostname container\nchroot \(rootfs)\nmount proc /nonexistent\nexec true", marker)
+            #expect(run.status == 125)
+            #expect(run.stderr.contains(":3:1: error: mount: /nonexistent: No such file or directory"), "\(run.stderr)")
+        }
+    }
+
+    @Test func signalsAreForwardedToTheSandbox() {
+        withHostUnchanged { marker in
+            let started = Date()
+            let run = Host.run(["-c", "unshare pid; exec sleep 20"], marker: marker) { process in
+                usleep(300_000)
+                kill(process.processIdentifier, SIGTERM)
+            }
+            #expect(run.status == 128 + SIGTERM)
+            #expect(Date().timeIntervalSince(started) < 10)
+        }
+    }
+
+    // Exit codes, through the engine's API (the CLI may refuse some of these before
+    // anything runs, with 2).
+
+    func engineRun(_ namespaces: Set<Namespace>, _ argv: [String], steps: [Step] = [],
+                   initProcess: Bool = true) -> RunOutcome {
+        var options = RunOptions()
+        options.executable = Host.cfsh
+        let plan = makePlan(namespaces, steps, initProcess: initProcess)
+        return Sandbox.run(plan, argv: argv, options: options)
+    }
+
+    @Test func exitCodes() {
+        withHostUnchanged { _ in
+            #expect(engineRun([], ["/nonexistent"]).status == 127)
+            #expect(engineRun([.pid], ["no-such-command-cfsh"]).status == 127)
+            #expect(engineRun([], ["/etc/passwd"]).status == 126)
+            #expect(engineRun([.pid], ["/etc/passwd"]).status == 126)
+            #expect(engineRun([], ["sh", "-c", "exit 7"]) == .exited(7))
+            #expect(engineRun([.pid], ["sh", "-c", "exit 7"]) == .exited(7))
+            #expect(engineRun([], ["sh", "-c", "kill -9 $$"]) == .signaled(9))
+            #expect(engineRun([.pid], ["sh", "-c", "kill -9 $$"]).status == 137)
+            // Without init the command is PID 1, and PID 1 ignores the signals it has no
+            // handler for, even SIGKILL from itself (pid_namespaces(7)): the shell lives
+            // on. This is why init is on by default.
+            #expect(engineRun([.pid], ["sh", "-c", "kill -9 $$; exit 3"], initProcess: false) == .exited(3))
+        }
+    }
+
+    @Test func chrootToAMissingDirectoryIs125WithTheStep() {
+        withHostUnchanged { _ in
+            let outcome = engineRun([.uts], ["true"], steps: [.setHostname("c"), .chroot("/nonexistent")])
+            guard case .failed(let failure) = outcome else { Issue.record("\(outcome)"); return }
+            #expect(failure.stepIndex == 1)
+            #expect(failure.step == "chroot")
+            #expect(failure.errno == ENOENT)
+            #expect(failure.status == 125)
+            #expect(failure.message == "chroot: /nonexistent: No such file or directory")
+        }
+    }
+
+    @Test func execFailureAfterChrootNamesTheCommand() {
+        withHostUnchanged { _ in
+            let outcome = engineRun([.mount, .pid], ["bash"], steps: [.chroot(Host.rootfs)])
+            guard case .failed(let failure) = outcome else { Issue.record("\(outcome)"); return }
+            #expect(failure.status == 127)
+            #expect(failure.stepIndex == nil)
+            #expect(failure.message.hasPrefix("exec: bash: not found in PATH"))
+        }
+    }
+
+    @Test func aMissingExecutableIsAReexecFailure() {
+        withHostUnchanged { _ in
+            var options = RunOptions()
+            options.executable = "/nonexistent/cfsh"
+            let outcome = Sandbox.run(makePlan([.uts]), argv: ["true"], options: options)
+            #expect(outcome.status == 125)
+            guard case .failed(let failure) = outcome else { Issue.record("\(outcome)"); return }
+            #expect(failure.message == "clone3: re-executing /nonexistent/cfsh: No such file or directory")
+        }
+    }
+}
