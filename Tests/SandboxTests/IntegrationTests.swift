@@ -215,3 +215,40 @@ struct IntegrationTests {
         }
     }
 }
+
+/// The examples are teaching material and reproducible runs: each runs to completion
+/// without a terminal and shows what its step of the talk shows.
+@Suite(.serialized, .enabled(if: Host.available))
+struct ExampleTests {
+    func example(_ name: String, _ marker: String) -> Host.Run {
+        Host.run(["\(Host.repository)/examples/\(name)", Host.rootfs], marker: marker)
+    }
+
+    @Test func everyExampleRunsToCompletion() {
+        for name in ["step1.cfs", "step2.cfs", "step3.cfs", "step4.cfs", "step5.cfs", "step6.cfs",
+                     "step7-proc.cfs"] {
+            withHostUnchanged { marker in
+                let run = example(name, marker)
+                #expect(run.status == 0, "\(name): \(run.stderr)")
+                if name != "step3.cfs" { #expect(run.stderr.contains("Running ["), "\(name)") }
+            }
+        }
+    }
+
+    @Test func step6ShowsTheChrootFromBothSides() {
+        withHostUnchanged { marker in
+            let run = example("step6.cfs", marker)
+            #expect(run.lines.contains("container"))
+            #expect(run.lines.contains("/proc: []"))
+            #expect(run.lines.last?.hasSuffix("/root -> \(Host.rootfs)") == true, "\(run.stdout)")
+        }
+    }
+
+    @Test func step7PsListsOnlyTheSandbox() {
+        withHostUnchanged { marker in
+            let run = example("step7-proc.cfs", marker)
+            let pids = run.lines.dropFirst(2).compactMap { $0.split(separator: " ").first.flatMap { Int($0) } }
+            #expect(pids == [1, 2], "\(run.stdout)")
+        }
+    }
+}
