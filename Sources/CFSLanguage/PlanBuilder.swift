@@ -20,9 +20,14 @@
 ///   passed to `HostFacts` as written (relative to cfsh's working directory).
 public struct PlanBuilder: Sendable {
     public private(set) var plan = Plan()
+    /// What one `add` changed, so `undo` can take exactly that back in O(1).
     private struct Entry: Sendable {
         var command: PlanCommand
-        var location: SourceLocation
+        var newNamespaces: [Namespace]
+        var previousTrace: Bool
+        var previousRoot: String?
+        var previousCwd: String?
+        var previousPathsKnown: Bool
     }
     private var added: [Entry] = []
     /// Where each once-only setting was given ("hostname", "limit pids", "rlimit nofile").
@@ -31,6 +36,9 @@ public struct PlanBuilder: Sendable {
     /// (nil: the host's own, unknown to us).
     private var root: String?
     private var cwd: String?
+    /// False once a resolved path grew past PATH_MAX (4096): from then on chroot and
+    /// pivot_root directories are not checked. Keeps `cd a` × 100,000 linear.
+    private var pathsKnown = true
 
     public init() {}
 
@@ -39,20 +47,37 @@ public struct PlanBuilder: Sendable {
     /// Adds the command, or returns why not (the plan is then unchanged).
     public mutating func add(_ command: PlanCommand, at location: SourceLocation, host: HostFacts?) -> [Diagnostic] {
         if let problem = check(command, at: location, host: host) { return [problem] }
+        var newNamespaces: [Namespace] = []
+        if case .unshare(let list) = command {
+            newNamespaces = Namespace.allCases.filter { list.contains($0) && !plan.namespaces.contains($0) }
+        }
+        added.append(Entry(command: command, newNamespaces: newNamespaces, previousTrace: plan.trace,
+                           previousRoot: root, previousCwd: cwd, previousPathsKnown: pathsKnown))
         apply(command, at: location)
-        added.append(Entry(command: command, location: location))
         return []
     }
 
     /// Drops the last added command, whatever it was. False when there is none.
     public mutating func undo() -> Bool {
-        guard !added.isEmpty else { return false }
-        added.removeLast()
-        // Replaying is simple and cannot fail: each command was valid after the ones
-        // before it, and host facts were checked when it was first added.
-        var fresh = PlanBuilder()
-        for e in added { _ = fresh.add(e.command, at: e.location, host: nil) }
-        self = fresh
+        guard let e = added.popLast() else { return false }
+        if let key = onceKey(e.command) { settings[key] = nil }
+        switch e.command {
+        case .unshare: plan.namespaces.subtract(e.newNamespaces)
+        case .map(.uid, _): plan.uidMaps.removeLast()
+        case .map(.gid, _): plan.gidMaps.removeLast()
+        // A limit, init or user given once can only have been the default before.
+        case .limit(.pids): plan.limits.pids = nil
+        case .limit(.memoryBytes): plan.limits.memoryBytes = nil
+        case .limit(.cpuMillis): plan.limits.cpuMillis = nil
+        case .setTrace: plan.trace = e.previousTrace
+        case .setInit: plan.initProcess = true
+        case .setUser: plan.user = nil
+        case .step:
+            plan.steps.removeLast()
+            root = e.previousRoot
+            cwd = e.previousCwd
+            pathsKnown = e.previousPathsKnown
+        }
         return true
     }
 
@@ -83,7 +108,7 @@ public struct PlanBuilder: Sendable {
                                   fix: "map lines may not share inside or outside ids (user_namespaces(7))")
             }
         }
-        if let host {
+        if let host, pathsKnown {
             switch command {
             case .step(.chroot(let dir)): return checkDirectory(dir, "chroot", at: location, host: host)
             case .step(.pivotRoot(let dir)): return checkDirectory(dir, "pivot_root", at: location, host: host)
@@ -166,11 +191,18 @@ public struct PlanBuilder: Sendable {
         case .step(let step):
             switch step {
             case .chroot(let dir), .pivotRoot(let dir):
-                root = resolve(dir)
-                cwd = root
+                if pathsKnown {
+                    root = resolve(dir)
+                    cwd = root
+                }
             case .chdir(let dir):
-                cwd = resolve(dir)
+                if pathsKnown { cwd = resolve(dir) }
             default: break
+            }
+            if (root?.utf8.count ?? 0) > 4096 || (cwd?.utf8.count ?? 0) > 4096 {
+                pathsKnown = false
+                root = nil
+                cwd = nil
             }
             plan.steps.append(PlanStep(step, at: location))
         }

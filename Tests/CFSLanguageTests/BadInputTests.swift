@@ -60,6 +60,18 @@ import Testing
         #expect(validate(s, host: FakeHost()).isEmpty)
     }
 
+    /// Scripts that would be quadratic with a naive builder: undo after undo, and
+    /// working directories that grow with every line.
+    @Test func longScriptsStayLinear() {
+        let undos = parse(String(repeating: "unshare uts\n", count: 50_000) + String(repeating: "undo\n", count: 50_000))
+        #expect(validate(undos, host: FakeHost()).isEmpty)
+        let host = FakeHost(files: ["/r": .directory])
+        let cds = parse("chroot /r\n" + String(repeating: "cd a\n", count: 100_000) + "chroot x\n")
+        #expect(validate(cds, host: host).isEmpty)
+        #expect(firstError("chroot /r\n" + String(repeating: "cd a\n", count: 10) + "chroot x\n", host: host)
+                == "12:1: chroot: 'x' (/r/a/a/a/a/a/a/a/a/a/a/x on the host) does not exist")
+    }
+
     @Test func unterminatedAtEndOfFile() {
         #expect(firstError("show\nprint 'abc") == "2:7: unterminated single quote")
         #expect(firstError("show\nprint x\"abc\n\n") == "2:8: unterminated double quote")

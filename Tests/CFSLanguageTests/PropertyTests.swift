@@ -124,4 +124,34 @@ struct PlanGenerator {
         }
         #expect(nonTrivial > 1000)
     }
+
+    /// Undo takes back exactly the last accepted command: after any mix of adds and
+    /// undos, the builder behaves as one that only saw the commands still in place.
+    @Test func undoMatchesReplay() {
+        var gen = PlanGenerator(rng: SplitMix64(seed: 0x0DD))
+        let at = SourceLocation(file: "gen", line: 1, column: 1)
+        let host = FakeHost(files: ["/": .directory, "/proc": .directory, "rootfs": .directory])
+        for _ in 0..<500 {
+            var b = PlanBuilder()
+            var kept: [PlanCommand] = []
+            for _ in 0..<gen.int(30) {
+                if gen.int(4) == 0 {
+                    let undone = b.undo()
+                    #expect(undone == !kept.isEmpty)
+                    if undone { kept.removeLast() }
+                } else {
+                    var reference = PlanBuilder()
+                    for c in kept { _ = reference.add(c, at: at, host: host) }
+                    let c = gen.int(3) == 0 ? PlanCommand.unshare(Namespace.allCases) : gen.command()
+                    let accepted = b.add(c, at: at, host: host).isEmpty
+                    #expect(accepted == reference.add(c, at: at, host: host).isEmpty, "\(kept) + \(c)")
+                    if accepted { kept.append(c) }
+                }
+                var reference = PlanBuilder()
+                for c in kept { _ = reference.add(c, at: at, host: host) }
+                #expect(b.plan == reference.plan)
+                #expect(b.isEmpty == kept.isEmpty)
+            }
+        }
+    }
 }
