@@ -65,3 +65,27 @@ private func caretLine(_ line: String, column: Int) -> (String, String) {
     }
     return (shown, pad)
 }
+
+/// A word as messages show it: in single quotes, control characters escaped (`\n`,
+/// `\t`, `\u{1B}`), cut after 60 characters, so one message stays one short line
+/// even for a 1 MB word.
+func quoted<S: StringProtocol>(_ text: S) -> String {
+    var out = "'"
+    var count = 0
+    for scalar in text.unicodeScalars {
+        if count == 60 {
+            out += "…"
+            break
+        }
+        count += 1
+        switch scalar {
+        case "\n": out += "\\n"
+        case "\t": out += "\\t"
+        case "\r": out += "\\r"
+        case _ where scalar.value < 0x20 || scalar.value == 0x7F:
+            out += "\\u{" + hex(UInt8(scalar.value)) + "}"
+        default: out.unicodeScalars.append(scalar)
+        }
+    }
+    return out + "'"
+}

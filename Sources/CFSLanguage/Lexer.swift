@@ -308,7 +308,7 @@ struct Lexer {
             fail("'$\(name)' is not set: the script got \(n) argument\(n == 1 ? "" : "s")",
                  at: dollar, fix: "pass it after the script name, or write ${\(name):-default}")
         } else {
-            fail("variable '\(name)' is not set", at: dollar,
+            fail("variable \(quoted(name)) is not set", at: dollar,
                  fix: "set it in the environment, or write ${\(name):-default}")
         }
     }

@@ -22,7 +22,7 @@ enum MountOptions {
         var seen: Set<String> = []
         for option in options {
             if option.isEmpty {
-                throw Diagnostic("empty mount option in '\(w.text)'", at: w.location,
+                throw Diagnostic("empty mount option in \(quoted(w.text))", at: w.location,
                                  fix: "separate options with single commas, e.g. ro,nosuid")
             }
             let key = option.split(separator: "=", maxSplits: 1).first.map(String.init) ?? option
@@ -30,24 +30,24 @@ enum MountOptions {
             if isData ? !keys.contains(key) : !flags.contains(option) {
                 let all = flags + sizeKeys + overlayKeys
                 if !isData && keys.contains(option) {
-                    throw Diagnostic("mount option '\(option)' needs a value", at: w.location, fix: "write \(option)=VALUE")
+                    throw Diagnostic("mount option \(quoted(option)) needs a value", at: w.location, fix: "write \(option)=VALUE")
                 }
                 if isData && flags.contains(key) {
-                    throw Diagnostic("mount option '\(key)' takes no value", at: w.location)
+                    throw Diagnostic("mount option \(quoted(key)) takes no value", at: w.location)
                 }
                 if all.contains(key) {
                     let valid = (flags + keys.map { $0 + "=" }).joined(separator: " ")
-                    throw Diagnostic("'\(key)' is not an option of \(kind.rawValue) mounts", at: w.location,
+                    throw Diagnostic("\(quoted(key)) is not an option of \(kind.rawValue) mounts", at: w.location,
                                      fix: "\(kind.rawValue) takes: \(valid)")
                 }
-                throw Diagnostic("unknown mount option '\(option)'\(didYouMean(key, all))", at: w.location,
+                throw Diagnostic("unknown mount option \(quoted(option))\(didYouMean(key, all))", at: w.location,
                                  fix: "\(kind.rawValue) takes: \((flags + keys.map { $0 + "=" }).joined(separator: " "))")
             }
             if isData && option.utf8.count == key.utf8.count + 1 {
                 throw Diagnostic("mount option '\(key)=' needs a value", at: w.location)
             }
             if isData && !seen.insert(key).inserted {
-                throw Diagnostic("mount option '\(key)' is given twice", at: w.location)
+                throw Diagnostic("mount option \(quoted(key)) is given twice", at: w.location)
             }
         }
         if kind == .overlay {
@@ -68,7 +68,7 @@ extension Parser {
         let kinds = Mount.Kind.allCases.map(\.rawValue)
         let kindWord = try next("a type (\(kinds.joined(separator: ", ")))")
         guard let kind = Mount.Kind(rawValue: kindWord.text) else {
-            throw Diagnostic("unknown mount type '\(kindWord.text)'\(didYouMean(kindWord.text, kinds))",
+            throw Diagnostic("unknown mount type \(quoted(kindWord.text))\(didYouMean(kindWord.text, kinds))",
                              at: kindWord.location, fix: "types: \(kinds.joined(separator: " "))")
         }
         var source: String?

@@ -7,7 +7,7 @@
 func parseWhole(_ word: Word, _ what: String, in range: ClosedRange<UInt64>) throws(Diagnostic) -> UInt64 {
     guard let n = decimal(word.text), range.contains(n) else {
         throw Diagnostic(
-            "'\(word.text)' is not a valid \(what): expected a whole number from \(range.lowerBound) to \(range.upperBound)",
+            "\(quoted(word.text)) is not a valid \(what): expected a whole number from \(range.lowerBound) to \(range.upperBound)",
             at: word.location)
     }
     return n
@@ -44,7 +44,7 @@ func parseSize(_ word: Word) throws(Diagnostic) -> UInt64 {
     }
     if shift > 0 { digits = digits.dropLast() }
     let bad = Diagnostic(
-        "'\(word.text)' is not a valid memory size: expected bytes or a number with k, m or g, from 1m to 4294967296g (2^62 bytes)",
+        "\(quoted(word.text)) is not a valid memory size: expected bytes or a number with k, m or g, from 1m to 4294967296g (2^62 bytes)",
         at: word.location)
     guard let n = decimal(digits), n <= (UInt64(1) << 62) >> shift, memoryRange.contains(n << shift)
     else { throw bad }
@@ -65,7 +65,7 @@ let cpuRange: ClosedRange<UInt64> = 1...1_024_000
 
 func parseCPU(_ word: Word) throws(Diagnostic) -> UInt64 {
     let bad = Diagnostic(
-        "'\(word.text)' is not a valid CPU amount: expected a decimal from 0.001 to 1024 with at most 3 decimals",
+        "\(quoted(word.text)) is not a valid CPU amount: expected a decimal from 0.001 to 1024 with at most 3 decimals",
         at: word.location)
     let parts = word.text.split(separator: ".", maxSplits: 1, omittingEmptySubsequences: false)
     guard let whole = decimal(parts[0]), whole <= 1024 else { throw bad }

@@ -44,7 +44,7 @@ struct Parser {
 
     func end() throws(Diagnostic) {
         if let extra = rest.first {
-            throw Diagnostic("unexpected argument '\(extra.text)' to '\(usage)'", at: extra.location,
+            throw Diagnostic("unexpected argument \(quoted(extra.text)) to '\(usage)'", at: extra.location,
                              fix: "usage: \(syntax(of: usage))")
         }
     }
@@ -53,7 +53,7 @@ struct Parser {
     mutating func choice(_ what: String, _ choices: [String]) throws(Diagnostic) -> String {
         let w = try next(what)
         guard choices.contains(w.text) else {
-            throw Diagnostic("unknown \(what) '\(w.text)' for '\(usage)'\(didYouMean(w.text, choices))",
+            throw Diagnostic("unknown \(what) \(quoted(w.text)) for '\(usage)'\(didYouMean(w.text, choices))",
                              at: w.location, fix: "expected one of: \(choices.joined(separator: ", "))")
         }
         return w.text
@@ -99,7 +99,7 @@ struct Parser {
             }
         default:
             guard let plan = try planCommand() else {
-                throw Diagnostic("unknown command '\(name.text)'\(didYouMean(name.text, commandNames))",
+                throw Diagnostic("unknown command \(quoted(name.text))\(didYouMean(name.text, commandNames))",
                                  at: name.location, fix: "'help' lists the commands")
             }
             kind = .plan(plan)

@@ -153,7 +153,7 @@ public struct PlanBuilder: Sendable {
 
     private func checkDirectory(_ dir: String, _ verb: String, at location: SourceLocation, host: HostFacts) -> Diagnostic? {
         let path = resolve(dir)
-        let shown = path == dir ? "'\(dir)'" : "'\(dir)' (\(path) on the host)"
+        let shown = path == dir ? "\(quoted(dir))" : "\(quoted(dir)) (\(path) on the host)"
         switch host.fileKind(atPath: path) {
         case .directory: return nil
         case .missing:

@@ -28,7 +28,7 @@ extension Parser {
             let w = try nonEmpty("an interface name")
             // IFNAMSIZ is 16 with the NUL; netdevice(7).
             if w.text.utf8.count > 15 || w.text.contains("/") || w.text.contains(" ") || w.text == "." || w.text == ".." {
-                throw Diagnostic("'\(w.text)' is not a valid interface name: at most 15 bytes, no '/' or blanks",
+                throw Diagnostic("\(quoted(w.text)) is not a valid interface name: at most 15 bytes, no '/' or blanks",
                                  at: w.location)
             }
             return .step(.netUp(interface: w.text))
@@ -58,7 +58,7 @@ extension Parser {
             } else if let ns = Namespace(rawValue: w.text) {
                 result.append(ns)
             } else {
-                throw Diagnostic("unknown namespace '\(w.text)'\(didYouMean(w.text, names))", at: w.location,
+                throw Diagnostic("unknown namespace \(quoted(w.text))\(didYouMean(w.text, names))", at: w.location,
                                  fix: "namespaces: \(names.joined(separator: " "))")
             }
         }
@@ -72,7 +72,7 @@ extension Parser {
         case "env":
             let w = try next("NAME=VALUE")
             guard let eq = w.text.firstIndex(of: "=") else {
-                throw Diagnostic("'\(w.text)' is not NAME=VALUE", at: w.location,
+                throw Diagnostic("\(quoted(w.text)) is not NAME=VALUE", at: w.location,
                                  fix: "write it as one word: set env NAME=VALUE")
             }
             let envWord = Word(String(w.text[..<eq]), at: w.location)
@@ -98,7 +98,7 @@ extension Parser {
         let ok = !u.isEmpty && u.allSatisfy { ($0 >= 0x30 && $0 <= 0x39) || ($0 | 0x20 >= 0x61 && $0 | 0x20 <= 0x7A) || $0 == 0x5F }
             && !(u[0] >= 0x30 && u[0] <= 0x39)
         guard ok else {
-            throw Diagnostic("'\(w.text)' is not a valid variable name: letters, digits and _, not starting with a digit",
+            throw Diagnostic("\(quoted(w.text)) is not a valid variable name: letters, digits and _, not starting with a digit",
                              at: w.location)
         }
         return w.text
@@ -144,7 +144,7 @@ extension Parser {
         if n.hasPrefix("rlimit_") { n.removeFirst(7) }
         let names = ResourceLimit.Name.allCases.map(\.rawValue)
         guard let limitName = ResourceLimit.Name(rawValue: n) else {
-            throw Diagnostic("unknown resource '\(nameWord.text)'\(didYouMean(n, names))", at: nameWord.location,
+            throw Diagnostic("unknown resource \(quoted(nameWord.text))\(didYouMean(n, names))", at: nameWord.location,
                              fix: "resources: \(names.joined(separator: " "))")
         }
         let w = try next("SOFT[:HARD]")
@@ -153,7 +153,7 @@ extension Parser {
             if s == "unlimited" { return nil }
             // RLIM_INFINITY is all ones; below it every value is a real limit.
             guard let v = decimal(s), v < UInt64.max else {
-                throw Diagnostic("'\(s)' is not a valid limit: expected a whole number from 0 to \(UInt64.max - 1), or unlimited",
+                throw Diagnostic("\(quoted(s)) is not a valid limit: expected a whole number from 0 to \(UInt64.max - 1), or unlimited",
                                  at: w.location)
             }
             return v
@@ -185,7 +185,7 @@ extension Parser {
                 if n.hasPrefix("cap_") { n.removeFirst(4) }
                 guard let number = Capability.names.firstIndex(of: n) else {
                     let hint = n == "all" ? "; 'all' must be alone" : didYouMean(n, Capability.names)
-                    throw Diagnostic("unknown capability '\(w.text)'\(hint)", at: w.location,
+                    throw Diagnostic("unknown capability \(quoted(w.text))\(hint)", at: w.location,
                                      fix: "names as in capabilities(7), e.g. sys_admin or CAP_SYS_ADMIN")
                 }
                 numbers.insert(number)

@@ -65,6 +65,7 @@ import Testing
         #expect(firstError("cap drop sys_admn") == "1:10: unknown capability 'sys_admn'; did you mean 'sys_admin'?")
         #expect(firstError("rlimit nofiles 1") == "1:8: unknown resource 'nofiles'; did you mean 'nofile'?")
         #expect(firstError("frobnicate") == "1:1: unknown command 'frobnicate'")
+        #expect(firstError("'a\nb\u{1B}'") == "1:1: unknown command 'a\\nb\\u{1B}'")
         #expect(suggestion(for: "pivot", among: commandNames) == "pivot_root")
         #expect(suggestion(for: "x", among: ["ipc"]) == nil)
     }
