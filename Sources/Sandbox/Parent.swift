@@ -42,6 +42,11 @@ func runParent(_ plan: Plan, argv: [String], options: RunOptions, sys: Syscalls)
     }
     defer { for fd in open { sys.close(fd) } }
 
+    // The child is this binary again (options.executable, /proc/self/exe by default).
+    // Not yet done: runc re-execs a sealed memfd copy (CVE-2019-5736) so that a root
+    // process in the sandbox cannot write the host's binary through /proc/1/exe while
+    // cfsh's init is PID 1 there. Until then the init holds it busy (ETXTBSY) and dies
+    // with the sandbox, but a sealed copy is the real fix.
     let inherited = [planPipe.read, syncPipe.read, errorPipe.write]
     let childArgv = ["cfsh", Sandbox.childVerb] + inherited.map { String($0) }
     let pid: pid_t
