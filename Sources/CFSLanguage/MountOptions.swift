@@ -15,40 +15,33 @@ enum MountOptions {
         }
     }
 
+    static let flagSet = Set(flags)
+
     /// Splits and checks the options word; returns the options as written.
     static func parse(_ w: Word, kind: Mount.Kind) throws(Diagnostic) -> [String] {
-        let options = w.text.split(separator: ",", omittingEmptySubsequences: false).map(String.init)
         let keys = dataKeys(kind)
-        var seen: Set<String> = []
-        for option in options {
+        var options: [String] = []
+        var seen: [String] = []
+        for part in w.text.utf8.split(separator: UInt8(ascii: ","), omittingEmptySubsequences: false) {
+            let option = String(Substring(part))
             if option.isEmpty {
                 throw Diagnostic("empty mount option in \(quoted(w.text))", at: w.location,
                                  fix: "separate options with single commas, e.g. ro,nosuid")
             }
-            let key = option.split(separator: "=", maxSplits: 1).first.map(String.init) ?? option
-            let isData = option.contains("=")
-            if isData ? !keys.contains(key) : !flags.contains(option) {
-                let all = flags + sizeKeys + overlayKeys
-                if !isData && keys.contains(option) {
-                    throw Diagnostic("mount option \(quoted(option)) needs a value", at: w.location, fix: "write \(option)=VALUE")
+            if let eq = part.firstIndex(of: UInt8(ascii: "=")) {
+                let key = String(Substring(part[..<eq]))
+                guard keys.contains(key) else { throw unknown(key, option: option, in: w, kind: kind) }
+                if part.index(after: eq) == part.endIndex {
+                    throw Diagnostic("mount option \(quoted(key + "=")) needs a value", at: w.location)
                 }
-                if isData && flags.contains(key) {
-                    throw Diagnostic("mount option \(quoted(key)) takes no value", at: w.location)
+                if seen.contains(key) {
+                    throw Diagnostic("mount option \(quoted(key)) is given twice", at: w.location)
                 }
-                if all.contains(key) {
-                    let valid = (flags + keys.map { $0 + "=" }).joined(separator: " ")
-                    throw Diagnostic("\(quoted(key)) is not an option of \(kind.rawValue) mounts", at: w.location,
-                                     fix: "\(kind.rawValue) takes: \(valid)")
-                }
-                throw Diagnostic("unknown mount option \(quoted(option))\(didYouMean(key, all))", at: w.location,
-                                 fix: "\(kind.rawValue) takes: \((flags + keys.map { $0 + "=" }).joined(separator: " "))")
+                seen.append(key)
+            } else if !flagSet.contains(option) {
+                throw unknown(option, option: option, in: w, kind: kind)
             }
-            if isData && option.utf8.count == key.utf8.count + 1 {
-                throw Diagnostic("mount option '\(key)=' needs a value", at: w.location)
-            }
-            if isData && !seen.insert(key).inserted {
-                throw Diagnostic("mount option \(quoted(key)) is given twice", at: w.location)
-            }
+            options.append(option)
         }
         if kind == .overlay {
             if !seen.contains("lowerdir") {
@@ -61,13 +54,31 @@ enum MountOptions {
         }
         return options
     }
+
+    /// Why `key` (a flag, or the key of key=value) is not an option of this mount.
+    private static func unknown(_ key: String, option: String, in w: Word, kind: Mount.Kind) -> Diagnostic {
+        let isData = key != option
+        let keys = dataKeys(kind)
+        let valid = "\(kind.rawValue) takes: " + (flags + keys.map { $0 + "=" }).joined(separator: " ")
+        let all = flags + sizeKeys + overlayKeys
+        if !isData && keys.contains(key) {
+            return Diagnostic("mount option \(quoted(key)) needs a value", at: w.location, fix: "write \(key)=VALUE")
+        }
+        if isData && flags.contains(key) {
+            return Diagnostic("mount option \(quoted(key)) takes no value", at: w.location)
+        }
+        if all.contains(key) {
+            return Diagnostic("\(quoted(key)) is not an option of \(kind.rawValue) mounts", at: w.location, fix: valid)
+        }
+        return Diagnostic("unknown mount option \(quoted(option))\(didYouMean(key, all))", at: w.location, fix: valid)
+    }
 }
 
 extension Parser {
     mutating func mount() throws(Diagnostic) -> Mount {
-        let kinds = Mount.Kind.allCases.map(\.rawValue)
-        let kindWord = try next("a type (\(kinds.joined(separator: ", ")))")
+        let kindWord = try next("a type (proc, sysfs, tmpfs, bind, rbind, overlay, dev)")
         guard let kind = Mount.Kind(rawValue: kindWord.text) else {
+            let kinds = Mount.Kind.allCases.map(\.rawValue)
             throw Diagnostic("unknown mount type \(quoted(kindWord.text))\(didYouMean(kindWord.text, kinds))",
                              at: kindWord.location, fix: "types: \(kinds.joined(separator: " "))")
         }

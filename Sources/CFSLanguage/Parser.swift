@@ -69,10 +69,11 @@ struct Parser {
         let kind: CommandKind
         switch name.text {
         case "exec":
-            let cmd = try next("a command to run")
+            let cmd = try nonEmpty("a command to run")
             kind = .exec([cmd.text] + remaining().map(\.text))
         case "print":
-            kind = .print(remaining().map(\.text).joined(separator: " "))
+            let texts = remaining().map(\.text)
+            kind = .print(texts.count == 1 ? texts[0] : texts.joined(separator: " "))
         case "show": kind = .show
         case "explain": kind = .explain
         case "reset": kind = .reset

@@ -50,7 +50,6 @@ extension Parser {
             throw Diagnostic("'unshare' needs at least one namespace", at: name.location,
                              fix: "usage: \(syntax(of: "unshare")); namespaces: uts pid mount ipc net user cgroup time, all")
         }
-        let names = Namespace.allCases.map(\.rawValue) + ["all"]
         var result: [Namespace] = []
         for w in words {
             if w.text == "all" {
@@ -58,6 +57,7 @@ extension Parser {
             } else if let ns = Namespace(rawValue: w.text) {
                 result.append(ns)
             } else {
+                let names = Namespace.allCases.map(\.rawValue) + ["all"]
                 throw Diagnostic("unknown namespace \(quoted(w.text))\(didYouMean(w.text, names))", at: w.location,
                                  fix: "namespaces: \(names.joined(separator: " "))")
             }
@@ -142,8 +142,8 @@ extension Parser {
         let nameWord = try next("NAME")
         var n = nameWord.text.lowercased()
         if n.hasPrefix("rlimit_") { n.removeFirst(7) }
-        let names = ResourceLimit.Name.allCases.map(\.rawValue)
         guard let limitName = ResourceLimit.Name(rawValue: n) else {
+            let names = ResourceLimit.Name.allCases.map(\.rawValue)
             throw Diagnostic("unknown resource \(quoted(nameWord.text))\(didYouMean(n, names))", at: nameWord.location,
                              fix: "resources: \(names.joined(separator: " "))")
         }

@@ -117,7 +117,7 @@ struct PlanGenerator {
             #expect(again.plan == plan, "\(text)")
             #expect(again.plan.canonicalText == text)
 
-            let argv = (0..<(1 + gen.int(4))).map { _ in gen.text() }
+            let argv = [gen.text(allowEmpty: false)] + (0..<gen.int(4)).map { _ in gen.text() }
             let (decoded, decodedArgv) = try decodeRun(encodeRun(plan, argv: argv))
             #expect(decoded == plan)
             #expect(decodedArgv == argv)
