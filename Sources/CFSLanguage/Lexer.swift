@@ -97,6 +97,17 @@ struct Lexer {
 
     private mutating func lexWord() -> Word {
         let start = here
+        // Fast path: most words are plain ASCII from end to end; no buffer needed.
+        if bytes[i] != UInt8(ascii: "~") {
+            var j = i
+            while j < bytes.count && Lexer.isPlain(bytes[j]) { j += 1 }
+            let saved = i
+            i = j
+            if isWordEnd(0) {
+                return Word(String(decoding: bytes[saved..<j], as: UTF8.self), at: start)
+            }
+            i = saved
+        }
         var buf: [UInt8] = []
         var quoted = false
         if byte(0) == UInt8(ascii: "~") && (isWordEnd(1) || byte(1) == UInt8(ascii: "/")) {
