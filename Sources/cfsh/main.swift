@@ -1,3 +1,6 @@
+#if canImport(Glibc)
+import Glibc
+#endif
 import Sandbox
 
 // The re-executed child (`/proc/self/exe <child verb> ...`) is dispatched before anything
@@ -5,3 +8,4 @@ import Sandbox
 if CommandLine.argc > 1, CommandLine.arguments[1] == Sandbox.childVerb {
     Sandbox.childMain()
 }
+exit(CLI.main(Array(CommandLine.arguments.dropFirst())))

@@ -1,0 +1,80 @@
+/// What the command line asked for. Parsed by hand: swift-argument-parser costs start-up
+/// time on every call that touches it (DESIGN.md), and cfsh starts twice per sandbox.
+enum Invocation: Equatable {
+    /// `cfsh` with no operands: the interactive shell on a terminal, else a script on stdin.
+    case standardInput(checkOnly: Bool, arguments: [String])
+    case file(path: String, checkOnly: Bool, arguments: [String])
+    /// `cfsh -c SCRIPT [ARGS...]`: ARGS are `$1`…; `$0` is `cfsh`.
+    case inline(script: String, checkOnly: Bool, arguments: [String])
+    /// `cfsh run CMD ARGS...`, the seed's verb.
+    case run([String])
+    case help
+    case version
+
+    struct UsageError: Error, Equatable { var message: String }
+
+    /// `arguments` excludes argv[0].
+    static func parse(_ arguments: [String]) -> Result<Invocation, UsageError> {
+        var checkOnly = false
+        var inline: String?
+        var index = 0
+        options: while index < arguments.count {
+            let word = arguments[index]
+            switch word {
+            case "-h", "--help": return .success(.help)
+            case "-V", "--version": return .success(.version)
+            case "-n": checkOnly = true
+            case "-c":
+                guard index + 1 < arguments.count else {
+                    return .failure(UsageError(message: "-c needs a script: cfsh -c 'unshare uts; exec hostname'"))
+                }
+                index += 1
+                inline = arguments[index]
+            case "--":
+                index += 1
+                break options
+            case "-": break options
+            default:
+                if word.hasPrefix("-") {
+                    return .failure(UsageError(message: "unknown option '\(word)'"))
+                }
+                break options
+            }
+            index += 1
+        }
+        let rest = Array(arguments[index...])
+        if let inline {
+            return .success(.inline(script: inline, checkOnly: checkOnly, arguments: rest))
+        }
+        guard let first = rest.first else {
+            return .success(.standardInput(checkOnly: checkOnly, arguments: []))
+        }
+        if first == "-" {
+            return .success(.standardInput(checkOnly: checkOnly, arguments: Array(rest.dropFirst())))
+        }
+        // `run` is the seed's verb unless options came first; a script named run is `./run`.
+        if first == "run", index == 0 {
+            guard rest.count > 1 else {
+                return .failure(UsageError(message: "run needs a command: cfsh run echo Hello, world"))
+            }
+            return .success(.run(Array(rest.dropFirst())))
+        }
+        return .success(.file(path: first, checkOnly: checkOnly, arguments: Array(rest.dropFirst())))
+    }
+
+    static let usage = """
+        usage: cfsh                      interactive shell (a script on stdin when not a terminal)
+               cfsh FILE [ARGS...]       run a .cfs script; ARGS are $1...
+               cfsh -c SCRIPT [ARGS...]  run SCRIPT; ARGS are $1...
+               cfsh - [ARGS...]          read the script from standard input
+               cfsh -n FILE | -n -c SCRIPT | -n -
+                                         check only: parse and validate, run nothing
+               cfsh run CMD [ARGS...]    the seed's verb: print Running [CMD ARGS], run CMD
+               cfsh --help | --version
+
+        Exit status: the last exec's; 2 usage or script error (nothing ran); 125 the sandbox
+        could not be set up; 126 not executable; 127 not found; 128+N killed by signal N.
+        Type `help` in the shell, or see README.md, for the language.
+
+        """
+}

@@ -1,0 +1,172 @@
+#if canImport(Glibc)
+import Glibc
+#endif
+import CFSLanguage
+
+/// The interactive shell: the plan grows line by line; `exec CMD` runs it and returns
+/// here with the plan intact. Every line is checked before anything of it runs; an
+/// error is reported with a caret and the session goes on. Only this path sets up line
+/// editing, completion and history: scripts and `cfsh -c` never pay for them.
+enum Shell {
+    static func run(context: ExpansionContext) -> Int32 {
+        var session = Session(context: context)
+        session.terminalFD = 0
+        guard let editor = LineEditor() else {
+            Output.err("cfsh: cannot start line editing; reading plain lines\n")
+            return plainLoop(&session)
+        }
+        chooseSeparator()
+        let historyFile = context.home.map { HistoryFile(path: $0 + "/.cfsh_history") }
+        session.history = historyFile?.load() ?? []
+        session.history.forEach(editor.remember)
+        let completer = Completer(listDirectory: Directory.names, isDirectory: Directory.isDirectory)
+        // Ctrl-C at the prompt cancels the line: a handler (not SIG_IGN) so the read is
+        // interrupted, without SA_RESTART (signal(7)).
+        var action = sigaction()
+        action.__sigaction_handler.sa_handler = { _ in LineEditor.interrupted = 1 }
+        sigemptyset(&action.sa_mask)
+        action.sa_flags = 0
+        sigaction(SIGINT, &action, nil)
+        defer { historyFile?.save(session.history) }
+
+        var lineNumber = 0
+        while true {
+            var text = ""
+            var continued = false
+            let plan = session.plan
+            LineEditor.completion = { completer.complete(text + $0, plan: plan) }
+            // A trailing `\` continues the line: read on with a continuation prompt.
+            readLoop: while true {
+                switch editor.readLine(prompt: continued ? "  > " : prompt(for: session.plan)) {
+                case .endOfInput:
+                    if continued { break readLoop }
+                    Output.err("\n")
+                    return session.lastStatus
+                case .interrupted:
+                    Output.err("^C\n")
+                    text = ""
+                    continued = false
+                case .line(let line):
+                    text += line
+                    if endsWithContinuation(line) {
+                        text += "\n"
+                        continued = true
+                        continue readLoop
+                    }
+                    break readLoop
+                }
+            }
+            if text.allSatisfy({ $0 == " " || $0 == "\t" || $0 == "\n" || $0 == "\\" }) { continue }
+            editor.remember(text)
+            // A line with an error stays in history (to be fixed and run again) but
+            // never enters the plan.
+            session.history.append(text)
+            let number = lineNumber + 1
+            lineNumber += text.split(separator: "\n", omittingEmptySubsequences: false).count
+            if case .stop(let status) = perform(text, number: number, in: &session) {
+                return status
+            }
+        }
+    }
+
+    /// Without libedit (it could not start): plain lines, prompt on stderr.
+    static func plainLoop(_ session: inout Session) -> Int32 {
+        var number = 0
+        while let line = plainReadLine(prompt: prompt(for: session.plan)) {
+            number += 1
+            if line.allSatisfy({ $0 == " " || $0 == "\t" }) { continue }
+            session.history.append(line)
+            if case .stop(let status) = perform(line, number: number, in: &session) { return status }
+        }
+        return session.lastStatus
+    }
+
+    static func endsWithContinuation(_ line: String) -> Bool {
+        line.reversed().prefix { $0 == "\\" }.count % 2 == 1
+    }
+
+    /// One typed line: parse, check every command on it, then run them. A line with an
+    /// error runs none of its commands, as a script does.
+    static func perform(_ text: String, number: Int, in session: inout Session) -> Session.Flow {
+        let file = "<stdin>"
+        var parsed = parseScript(Array(text.utf8), file: file, context: session.context)
+        // Positions count the lines of the session: `<stdin>:7:5` is the 7th line typed.
+        func renumber(_ location: inout SourceLocation) { location.line += number - 1 }
+        for index in parsed.commands.indices { renumber(&parsed.commands[index].location) }
+        for index in parsed.diagnostics.indices { renumber(&parsed.diagnostics[index].location) }
+        var lines = session.sources[file] ?? []
+        while lines.count < number - 1 { lines.append("") }
+        lines = Array(lines.prefix(number - 1)) + parsed.lines
+        session.sources[file] = lines
+
+        var trial = session
+        var diagnostics = parsed.diagnostics
+        for command in parsed.commands where diagnostics.isEmpty {
+            if case .plan = command.kind { diagnostics += trial.check(command) }
+        }
+        if !diagnostics.isEmpty {
+            session.report(diagnostics)
+            session.lastStatus = 2
+            return .next
+        }
+        for command in parsed.commands {
+            let flow = session.perform(command, checked: false)
+            if flow != .next { return flow }
+        }
+        return .next
+    }
+
+    /// The plan at a glance: `cfs[uts pid · container]> `.
+    static func prompt(for plan: Plan) -> String {
+        var parts: [String] = []
+        if !plan.namespaces.isEmpty {
+            parts.append(plan.namespaces.sorted().map(\.rawValue).joined(separator: " "))
+        }
+        for step in plan.steps {
+            if case .setHostname(let name) = step.action { parts.append(name) }
+        }
+        return parts.isEmpty ? "cfs> " : "cfs[\(parts.joined(separator: separator))]> "
+    }
+
+    /// `·` where the terminal's locale is UTF-8, `|` where it is not (libedit cannot
+    /// decode a non-ASCII prompt in the C locale: nl_langinfo(3)).
+    nonisolated(unsafe) static var separator: String = " | "
+
+    static func chooseSeparator() {
+        if let codeset = nl_langinfo(nl_item(CODESET)), String(cString: codeset) == "UTF-8" { separator = " · " }
+    }
+
+    static func plainReadLine(prompt: String) -> String? {
+        Output.err(prompt)
+        var bytes: [UInt8] = []
+        var byte: UInt8 = 0
+        while true {
+            let n = read(0, &byte, 1)
+            if n < 0, errno == EINTR { continue }
+            if n <= 0 { return bytes.isEmpty ? nil : String(decoding: bytes, as: UTF8.self) }
+            if byte == UInt8(ascii: "\n") { return String(decoding: bytes, as: UTF8.self) }
+            bytes.append(byte)
+        }
+    }
+}
+
+/// Directory listings for completion (opendir(3)).
+enum Directory {
+    static func names(_ path: String) -> [String]? {
+        guard let directory = opendir(path) else { return nil }
+        defer { closedir(directory) }
+        var names: [String] = []
+        while let entry = readdir(directory) {
+            let name = withUnsafeBytes(of: entry.pointee.d_name) { raw in
+                String(decoding: raw.prefix { $0 != 0 }, as: UTF8.self)
+            }
+            names.append(name)
+        }
+        return names
+    }
+
+    static func isDirectory(_ path: String) -> Bool {
+        var info = stat()
+        return stat(path, &info) == 0 && (info.st_mode & S_IFMT) == S_IFDIR
+    }
+}

@@ -1,0 +1,113 @@
+import Foundation
+import Testing
+
+/// The interactive shell through a real pseudo-terminal (tmux), as a person uses it.
+/// Needs root (a UTS namespace) and tmux; skipped with a printed reason otherwise.
+@Suite(.serialized) struct InteractiveShellTests {
+    static var skipReason: String? {
+        if getuid() != 0 { return "not root: the shell's sandboxes need CAP_SYS_ADMIN" }
+        if !TmuxSession.available { return "tmux is not installed (scripts/setup installs it)" }
+        return nil
+    }
+
+    func hostname() -> String {
+        var buffer = [CChar](repeating: 0, count: 256)
+        gethostname(&buffer, buffer.count)
+        return String(cString: buffer)
+    }
+
+    func withShell(_ body: (TmuxSession, String) throws -> Void) throws {
+        if let reason = Self.skipReason {
+            print("skipped: \(reason)")
+            return
+        }
+        let home = FileManager.default.temporaryDirectory.appendingPathComponent("cfsh-home-\(UUID().uuidString)").path
+        try FileManager.default.createDirectory(atPath: home, withIntermediateDirectories: true)
+        let hostBefore = hostname()
+        let mountsBefore = try String(contentsOfFile: "/proc/self/mountinfo", encoding: .utf8)
+        defer {
+            try? FileManager.default.removeItem(atPath: home)
+            #expect(hostname() == hostBefore, "the host's hostname changed")
+            #expect((try? String(contentsOfFile: "/proc/self/mountinfo", encoding: .utf8)) == mountsBefore,
+                    "the host's mounts changed")
+        }
+        let shell = try TmuxSession(command: [Cfsh.binary], environment: [
+            "HOME": home, "TERM": "xterm-256color", "PATH": "/usr/local/bin:/usr/bin:/bin:/usr/sbin:/sbin",
+        ])
+        try shell.waitFor("cfs> ")
+        try body(shell, home)
+    }
+
+    @Test func theScenarioOfIssue4() throws {
+        try withShell { shell, home in
+            // The plan grows line by line and the prompt shows it.
+            try shell.type("unshare uts")
+            try shell.waitFor("cfs[uts]> ")
+            try shell.type("set hostname lab")
+            try shell.waitFor("cfs[uts · lab]> ")
+            try shell.type("exec hostname")
+            try shell.waitFor("lab output") { $0.split(separator: "\n").contains("lab") }
+
+            // Up recalls the last line.
+            try shell.key("Up")
+            try shell.waitFor("recalled line") { $0.split(separator: "\n").last?.hasSuffix("> exec hostname") == true }
+            try shell.key("C-u")
+
+            // Tab completes a command name.
+            try shell.type("unsh", enter: false)
+            try shell.key("Tab")
+            try shell.waitFor("completion") { $0.split(separator: "\n").last?.hasSuffix("> unshare ") == true }
+            try shell.key("C-u")
+
+            // A shell in the sandbox, and back to the prompt with the plan unchanged.
+            try shell.type("exec /bin/sh")
+            try shell.waitFor("sh prompt") { $0.split(separator: "\n").last?.hasSuffix("# ") == true }
+            try shell.type("echo pid=$$")
+            try shell.waitFor("pid=")
+            try shell.type("exit")
+            try shell.waitFor("prompt after sh") { $0.split(separator: "\n").last == "cfs[uts · lab]> " }
+
+            // Ctrl-C during exec ends the command, not cfsh.
+            try shell.type("exec sleep 100")
+            usleep(500_000)
+            try shell.key("C-c")
+            try shell.waitFor("prompt after ^C") { $0.split(separator: "\n").last == "cfs[uts · lab]> " }
+
+            // A command that leaves the terminal raw is followed by a sane prompt.
+            try shell.type("exec sh -c 'stty raw'")
+            try shell.waitFor("prompt after stty raw") { $0.split(separator: "\n").last == "cfs[uts · lab]> " }
+            try shell.type("print sane")
+            try shell.waitFor("sane line") { $0.split(separator: "\n").contains("sane") }
+
+            // quit leaves, and the history file is private.
+            try shell.type("quit")
+            try shell.waitFor("exit", timeout: 5) { _ in shell.paneIsDead }
+            let attributes = try FileManager.default.attributesOfItem(atPath: home + "/.cfsh_history")
+            #expect((attributes[.posixPermissions] as? Int) == 0o600)
+            let history = try String(contentsOfFile: home + "/.cfsh_history", encoding: .utf8)
+            #expect(history.contains("set hostname lab\n"))
+        }
+    }
+
+    @Test func errorsGetACaretAndTheSessionGoesOn() throws {
+        try withShell { shell, _ in
+            try shell.type("set hostnme c")
+            try shell.waitFor("did you mean 'hostname'")
+            try shell.waitFor("caret") { $0.contains("set hostnme c\n    ^") }
+            try shell.type("print still here")
+            try shell.waitFor("still here") { $0.split(separator: "\n").contains("still here") }
+        }
+    }
+
+    @Test func ctrlCCancelsTheLineAndCtrlDLeaves() throws {
+        try withShell { shell, _ in
+            try shell.type("unshare ut", enter: false)
+            try shell.key("C-c")
+            try shell.waitFor("fresh prompt") { $0.split(separator: "\n").last == "cfs> " }
+            try shell.type("print after")
+            try shell.waitFor("after") { $0.split(separator: "\n").contains("after") }
+            try shell.key("C-d")
+            try shell.waitFor("exit", timeout: 5) { _ in shell.paneIsDead }
+        }
+    }
+}
