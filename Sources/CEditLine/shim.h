@@ -41,3 +41,9 @@ static inline int cfs_history_enter(History *h, const char *line) {
     HistEvent event;
     return history(h, &event, H_ENTER, line);
 }
+typedef int (*cfs_read_fn)(EditLine *, wchar_t *);
+// EL_GETCFN: cfsh reads keys itself so that Ctrl-C (SIGINT, the terminal's ISIG) can end
+// el_gets(); libedit's own reader retries a read(2) interrupted by a signal.
+static inline int cfs_el_set_getc(EditLine *el, cfs_read_fn fn) {
+    return el_set(el, EL_GETCFN, fn);
+}

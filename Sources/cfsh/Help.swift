@@ -1,24 +1,51 @@
 import CFSLanguage
 
+extension String {
+    /// Splits on a separator string (no Foundation on cfsh's start path).
+    func components(separatedBy separator: String) -> [String] {
+        var parts: [String] = []
+        var rest = Substring(self)
+        while let range = rest.firstRange(of: separator) {
+            parts.append(String(rest[..<range.lowerBound]))
+            rest = rest[range.upperBound...]
+        }
+        parts.append(String(rest))
+        return parts
+    }
+}
+
 /// `help` and `help COMMAND`, from the language's own table of commands.
 enum Help {
     static func text(for topic: String?) -> String {
         guard let topic else {
-            let width = (commandHelp.map(\.syntax.count).max() ?? 0) + 2
-            var text = "Commands (help COMMAND for an example):\n"
+            // Two columns, the syntax (one form per line) and what it does.
+            let width = 34
+            var text = "Commands (help COMMAND for the syntax, an example and what it needs):\n"
             for entry in commandHelp {
-                text += "  " + entry.syntax + String(repeating: " ", count: max(1, width - entry.syntax.count))
-                    + entry.summary + "\n"
+                let forms = entry.syntax.components(separatedBy: " | ")
+                for (index, form) in forms.enumerated() {
+                    text += "  " + form
+                    if index == 0 {
+                        text += form.count < width ? String(repeating: " ", count: width - form.count)
+                            : "\n  " + String(repeating: " ", count: width)
+                        text += entry.summary
+                    }
+                    text += "\n"
+                }
             }
             return text
         }
-        guard let entry = commandHelp.first(where: { $0.name == topic }) else {
+        let entries = help(for: topic)
+        guard !entries.isEmpty else {
             var text = "help: no command '\(topic)'"
             if let guess = suggestion(for: topic, among: commandNames) { text += "; did you mean '\(guess)'?" }
             return text + "\n"
         }
-        var text = "\(entry.syntax)\n  \(entry.summary)\n  example: \(entry.example)\n"
-        if let needs = entry.needs { text += "  needs: \(needs)\n" }
-        return text
+        // `help set` shows every `set ...` entry.
+        return entries.map { entry in
+            var text = "\(entry.syntax)\n  \(entry.summary)\n  example: \(entry.example)\n"
+            if let needs = entry.needs { text += "  needs: \(needs)\n" }
+            return text
+        }.joined(separator: "\n")
     }
 }

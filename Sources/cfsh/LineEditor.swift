@@ -41,6 +41,9 @@ final class LineEditor {
         }
         _ = cfs_el_bind(editLine, "^I", "cfsh-complete")
         _ = cfs_el_bind(editLine, "^R", "em-inc-search-prev")
+        // Ctrl-C at the prompt is SIGINT (libedit keeps ISIG on): Shell's handler sets
+        // `interrupted`, and this reader gives up the read so el_gets returns.
+        _ = cfs_el_set_getc(editLine) { _, character in LineEditor.readCharacter(into: character) }
         // The user's ~/.editrc (editrc(5)) last, so it can override every binding above.
         _ = el_source(editLine, nil)
     }
@@ -61,10 +64,35 @@ final class LineEditor {
             if LineEditor.interrupted != 0 || (count < 0 && errno == EINTR) { return .interrupted }
             return .endOfInput
         }
+        if LineEditor.interrupted != 0 { return .interrupted }
         if count <= 0 { return .endOfInput }
         var text = String(cString: line)
         if text.hasSuffix("\n") { text.removeLast() }
         return .line(text)
+    }
+
+    /// One character from the terminal, decoded in the user's locale (mbrtowc(3)).
+    /// Returns 1 with a character, 0 at end of input, -1 when Ctrl-C interrupted the read.
+    private static func readCharacter(into character: UnsafeMutablePointer<wchar_t>?) -> Int32 {
+        guard let character else { return -1 }
+        var state = mbstate_t()
+        var byte: CChar = 0
+        while true {
+            let n = read(0, &byte, 1)
+            if n < 0 {
+                if errno == EINTR && interrupted == 0 { continue }
+                return -1
+            }
+            if n == 0 { return 0 }
+            // mbrtowc returns (size_t)-2 for an incomplete character, (size_t)-1 for an invalid one.
+            let decoded = Int(bitPattern: UInt(mbrtowc(character, &byte, 1, &state)))
+            if decoded == -2 { continue }  // the middle of a character
+            if decoded == -1 {  // not valid here: take the byte as it is
+                state = mbstate_t()
+                character.pointee = wchar_t(UInt8(bitPattern: byte))
+            }
+            return 1
+        }
     }
 
     func remember(_ line: String) {

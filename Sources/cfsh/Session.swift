@@ -114,6 +114,9 @@ struct Session {
             if case .failed(let failure) = outcome {
                 report([diagnostic(for: failure, exec: command)])
             }
+            // At a terminal, a command ended by Ctrl-C leaves the cursor after `^C`:
+            // start the prompt on a line of its own, as bash does.
+            if terminalFD != nil, outcome.status == 128 + SIGINT { Output.err("\n") }
             lastStatus = outcome.status
         case .print(let text):
             Output.out(text + "\n")

@@ -27,6 +27,12 @@ enum Shell {
         sigemptyset(&action.sa_mask)
         action.sa_flags = 0
         sigaction(SIGINT, &action, nil)
+        // A shell starts with the keyboard's signals deliverable, whatever mask it
+        // inherited (a test runner or a service may start it with them blocked).
+        var keyboard = sigset_t()
+        sigemptyset(&keyboard)
+        for signal in [SIGINT, SIGQUIT, SIGTSTP, SIGWINCH, SIGCONT] { sigaddset(&keyboard, signal) }
+        sigprocmask(SIG_UNBLOCK, &keyboard, nil)
         defer { historyFile?.save(session.history) }
 
         var lineNumber = 0
@@ -43,7 +49,7 @@ enum Shell {
                     Output.err("\n")
                     return session.lastStatus
                 case .interrupted:
-                    Output.err("^C\n")
+                    Output.out("\n")
                     text = ""
                     continued = false
                 case .line(let line):
