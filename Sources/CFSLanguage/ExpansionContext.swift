@@ -6,6 +6,9 @@ public struct ExpansionContext: Sendable {
     public var arguments: [String]
     public var scriptName: String
     public var home: String?
+    /// Where `$NAME` is looked up when set, instead of `environment`: the CLI passes
+    /// getenv(3), so no dictionary of the whole environment is built at start-up.
+    public var lookup: (@Sendable (String) -> String?)?
 
     public init(
         environment: [String: String] = [:], arguments: [String] = [],
@@ -15,5 +18,11 @@ public struct ExpansionContext: Sendable {
         self.arguments = arguments
         self.scriptName = scriptName
         self.home = home
+    }
+
+    /// The value of environment variable `name`, or nil when it is unset.
+    public func environmentValue(_ name: String) -> String? {
+        if let lookup { return lookup(name) }
+        return environment[name]
     }
 }

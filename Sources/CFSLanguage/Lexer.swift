@@ -331,7 +331,7 @@ struct Lexer {
             if n == 0 { return context.scriptName }
             return n <= context.arguments.count ? context.arguments[n - 1] : nil
         }
-        return context.environment[name]
+        return context.environmentValue(name)
     }
 }
 

@@ -66,8 +66,9 @@ enum CLI {
     }
 
     static func context(scriptName: String, arguments: [String]) -> ExpansionContext {
-        let environment = Host.environment()
-        return ExpansionContext(environment: environment, arguments: arguments,
-                                scriptName: scriptName, home: Host.invokingUserHome(environment))
+        var context = ExpansionContext(arguments: arguments, scriptName: scriptName,
+                                       home: Host.invokingUserHome())
+        context.lookup = { Host.environmentValue($0) }
+        return context
     }
 }

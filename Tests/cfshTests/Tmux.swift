@@ -17,7 +17,12 @@ final class TmuxSession {
         try tmux(["set-option", "-t", name, "remain-on-exit", "on"])
     }
 
-    deinit { _ = try? tmux(["kill-server"]) }
+    deinit {
+        // kill-server, then make sure: the server is a process this test started.
+        let serverPID = pid_t((try? tmux(["display-message", "-p", "#{pid}"]))?.split(separator: "\n").first ?? "") ?? 0
+        _ = try? tmux(["kill-server"])
+        if serverPID > 0 { kill(serverPID, SIGKILL) }
+    }
 
     /// Runs one tmux client with posix_spawn(3) and waits for it with waitpid(2).
     /// (Foundation's Process can wait forever here: the tmux server that the first
@@ -39,10 +44,22 @@ final class TmuxSession {
             posix_spawn_file_actions_addopen(&actions, 1, "/dev/null", O_WRONLY, 0)
         }
         posix_spawn_file_actions_addopen(&actions, 2, "/dev/null", O_WRONLY, 0)
+        // The test runner blocks some signals; a tmux server that inherits a blocked
+        // SIGCHLD never reaps its panes and never finishes kill-server. Start it clean.
+        var attributes = posix_spawnattr_t()
+        posix_spawnattr_init(&attributes)
+        defer { posix_spawnattr_destroy(&attributes) }
+        var noSignals = sigset_t()
+        sigemptyset(&noSignals)
+        var allSignals = sigset_t()
+        sigfillset(&allSignals)
+        posix_spawnattr_setsigmask(&attributes, &noSignals)
+        posix_spawnattr_setsigdefault(&attributes, &allSignals)
+        posix_spawnattr_setflags(&attributes, Int16(POSIX_SPAWN_SETSIGMASK | POSIX_SPAWN_SETSIGDEF))
         var cArgs = argv.map { strdup($0) } + [nil]
         defer { cArgs.forEach { free($0) } }
         var pid: pid_t = 0
-        let spawned = posix_spawn(&pid, argv[0], &actions, nil, &cArgs, environ)
+        let spawned = posix_spawn(&pid, argv[0], &actions, &attributes, &cArgs, environ)
         close(pipeFDs[1])
         defer { close(pipeFDs[0]) }
         guard spawned == 0 else { throw POSIXError(POSIXErrorCode(rawValue: spawned) ?? .EIO) }
