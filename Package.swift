@@ -30,8 +30,11 @@ let package = Package(
             dependencies: ["CFSLanguage", "Sandbox", "CLinux", "CEditLine"],
             swiftSettings: v5
         ),
+        // What the integration tests share: running the built cfsh, and the checks that
+        // the host is unchanged around every sandbox.
+        .target(name: "TestSupport", path: "Tests/TestSupport", swiftSettings: v5),
         .testTarget(name: "CFSLanguageTests", dependencies: ["CFSLanguage"], swiftSettings: v5),
-        .testTarget(name: "SandboxTests", dependencies: ["Sandbox", "CFSLanguage"], swiftSettings: v5),
-        .testTarget(name: "cfshTests", dependencies: ["cfsh"], swiftSettings: v5),
+        .testTarget(name: "SandboxTests", dependencies: ["Sandbox", "CFSLanguage", "TestSupport"], swiftSettings: v5),
+        .testTarget(name: "cfshTests", dependencies: ["cfsh", "TestSupport"], swiftSettings: v5),
     ]
 )

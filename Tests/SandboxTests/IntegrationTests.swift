@@ -2,16 +2,17 @@ import CFSLanguage
 import Foundation
 import Glibc
 import Testing
+import TestSupport
 @testable import Sandbox
 
 /// The seed's six steps, for real, as root (issue 3, item 8): each asserts what the
 /// step's transcript shows. Serialized: they share the host they check.
-@Suite(.serialized, .enabled(if: Host.available))
+@Suite(.serialized, .enabled(if: TestHost.available))
 struct IntegrationTests {
-    let rootfs = Host.rootfs
+    let rootfs = TestHost.rootfs
 
-    func cfsh(_ script: String, _ marker: String) -> Host.Run {
-        Host.run(["-c", script], marker: marker)
+    func cfsh(_ script: String, _ marker: String) -> TestHost.Run {
+        TestHost.run(["-c", script], marker: marker)
     }
 
     @Test func step1And2RunTracesTheCommandAndRunsIt() {
@@ -26,7 +27,7 @@ struct IntegrationTests {
 
     @Test func step3UTSNamespaceHostnameInsideOnly() {
         withHostUnchanged { marker in
-            let host = Host.read("/proc/sys/kernel/hostname").trimmingCharacters(in: .whitespacesAndNewlines)
+            let host = TestHost.read("/proc/sys/kernel/hostname").trimmingCharacters(in: .whitespacesAndNewlines)
             let run = cfsh("unshare uts; exec sh -c 'hostname; hostname container; hostname'", marker)
             #expect(run.status == 0)
             #expect(run.lines == [host, "container"])
@@ -45,7 +46,7 @@ struct IntegrationTests {
     @Test func namespacesDifferFromTheHosts() {
         withHostUnchanged { marker in
             let run = cfsh("unshare uts pid mount; exec sh -c 'readlink /proc/self/ns/uts /proc/self/ns/pid /proc/self/ns/mnt /proc/self/ns/net'", marker)
-            let host = ["uts", "pid", "mnt", "net"].map { Host.link("/proc/self/ns/\($0)") }
+            let host = ["uts", "pid", "mnt", "net"].map { TestHost.link("/proc/self/ns/\($0)") }
             #expect(run.status == 0)
             #expect(run.lines.count == 4)
             guard run.lines.count == 4 else { return }
@@ -78,15 +79,15 @@ struct IntegrationTests {
         try withHostUnchanged { marker in
             // The host sees the sandbox's root through /proc/PID/root while it runs.
             var seenRoot = ""
-            let run = Host.run(["-c", "set trace on; unshare uts pid mount; set hostname container; chroot \(rootfs); exec sh -c 'ls /; echo proc:; ls /proc; sleep 1'"],
+            let run = TestHost.run(["-c", "set trace on; unshare uts pid mount; set hostname container; chroot \(rootfs); exec sh -c 'ls /; echo proc:; ls /proc; sleep 1'"],
                                marker: marker) { process in
                 let deadline = Date().addingTimeInterval(5)
-                while Date() < deadline && seenRoot != Host.rootfs {
+                while Date() < deadline && seenRoot != TestHost.rootfs {
                     // The init is the only child of cfsh: its host pid is on the trace
                     // line, but the children list needs no parsing.
-                    let children = Host.read("/proc/\(process.processIdentifier)/task/\(process.processIdentifier)/children")
+                    let children = TestHost.read("/proc/\(process.processIdentifier)/task/\(process.processIdentifier)/children")
                     if let pid = children.split(separator: " ").first {
-                        seenRoot = Host.link("/proc/\(pid)/root")
+                        seenRoot = TestHost.link("/proc/\(pid)/root")
                     }
                     usleep(10_000)
                 }
@@ -96,7 +97,7 @@ struct IntegrationTests {
             let listed = Set(run.lines[..<proc].flatMap { $0.split(separator: " ").map(String.init) })
             #expect(listed.isSuperset(of: ["bin", "etc", "proc", "linuxrc"]))
             #expect(run.lines[(proc + 1)...].isEmpty, "/proc is empty without mount proc")
-            #expect(seenRoot == Host.rootfs)
+            #expect(seenRoot == TestHost.rootfs)
         }
     }
 
@@ -145,7 +146,7 @@ struct IntegrationTests {
     @Test func signalsAreForwardedToTheSandbox() {
         withHostUnchanged { marker in
             let started = Date()
-            let run = Host.run(["-c", "unshare pid; exec sleep 20"], marker: marker) { process in
+            let run = TestHost.run(["-c", "unshare pid; exec sleep 20"], marker: marker) { process in
                 usleep(300_000)
                 kill(process.processIdentifier, SIGTERM)
             }
@@ -160,7 +161,7 @@ struct IntegrationTests {
     func engineRun(_ namespaces: Set<Namespace>, _ argv: [String], steps: [Step] = [],
                    initProcess: Bool = true) -> RunOutcome {
         var options = RunOptions()
-        options.executable = Host.cfsh
+        options.executable = TestHost.cfsh
         let plan = makePlan(namespaces, steps, initProcess: initProcess)
         return Sandbox.run(plan, argv: argv, options: options)
     }
@@ -196,7 +197,7 @@ struct IntegrationTests {
 
     @Test func execFailureAfterChrootNamesTheCommand() {
         withHostUnchanged { _ in
-            let outcome = engineRun([.mount, .pid], ["bash"], steps: [.chroot(Host.rootfs)])
+            let outcome = engineRun([.mount, .pid], ["bash"], steps: [.chroot(TestHost.rootfs)])
             guard case .failed(let failure) = outcome else { Issue.record("\(outcome)"); return }
             #expect(failure.status == 127)
             #expect(failure.stepIndex == nil)
@@ -218,10 +219,10 @@ struct IntegrationTests {
 
 /// The examples are teaching material and reproducible runs: each runs to completion
 /// without a terminal and shows what its step of the talk shows.
-@Suite(.serialized, .enabled(if: Host.available))
+@Suite(.serialized, .enabled(if: TestHost.available))
 struct ExampleTests {
-    func example(_ name: String, _ marker: String) -> Host.Run {
-        Host.run(["\(Host.repository)/examples/\(name)", Host.rootfs], marker: marker)
+    func example(_ name: String, _ marker: String) -> TestHost.Run {
+        TestHost.run(["\(TestHost.repository)/examples/\(name)", TestHost.rootfs], marker: marker)
     }
 
     @Test func everyExampleRunsToCompletion() {
@@ -240,7 +241,7 @@ struct ExampleTests {
             let run = example("step6.cfs", marker)
             #expect(run.lines.contains("container"))
             #expect(run.lines.contains("/proc: []"))
-            #expect(run.lines.last?.hasSuffix("/root -> \(Host.rootfs)") == true, "\(run.stdout)")
+            #expect(run.lines.last?.hasSuffix("/root -> \(TestHost.rootfs)") == true, "\(run.stdout)")
         }
     }
 

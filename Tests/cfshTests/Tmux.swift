@@ -17,11 +17,18 @@ final class TmuxSession {
         try tmux(["set-option", "-t", name, "remain-on-exit", "on"])
     }
 
-    deinit {
+    deinit { kill() }
+
+    private var killed = false
+
+    /// Ends the server and cfsh in it (idempotent).
+    func kill() {
+        guard !killed else { return }
+        killed = true
         // kill-server, then make sure: the server is a process this test started.
         let serverPID = pid_t((try? tmux(["display-message", "-p", "#{pid}"]))?.split(separator: "\n").first ?? "") ?? 0
         _ = try? tmux(["kill-server"])
-        if serverPID > 0 { kill(serverPID, SIGKILL) }
+        if serverPID > 0 { Glibc.kill(serverPID, SIGKILL) }
     }
 
     /// Runs one tmux client with posix_spawn(3) and waits for it with waitpid(2).

@@ -4,19 +4,19 @@ import Testing
 
 /// What the integration tests need: root, namespaces, the built cfsh and a busybox
 /// rootfs. When any is missing they are skipped and the reason printed.
-enum Host {
-    static let cfsh: String = {
+public enum TestHost {
+    public static let cfsh: String = {
         let me = (try? FileManager.default.destinationOfSymbolicLink(atPath: "/proc/self/exe")) ?? ""
         return URL(fileURLWithPath: me).deletingLastPathComponent().appendingPathComponent("cfsh").path
     }()
 
-    static let repository = URL(fileURLWithPath: #filePath).deletingLastPathComponent()
+    public static let repository = URL(fileURLWithPath: #filePath).deletingLastPathComponent()
         .deletingLastPathComponent().deletingLastPathComponent().path
 
     /// Made once per test run by scripts/mkrootfs (idempotent).
-    static let rootfs = "/tmp/cfsh-sandbox-tests-rootfs"
+    public static let rootfs = "/tmp/cfsh-sandbox-tests-rootfs"
 
-    static let unavailableReason: String? = {
+    public static let unavailableReason: String? = {
         if geteuid() != 0 { return "not root" }
         if !FileManager.default.fileExists(atPath: "/proc/self/ns/uts") { return "no namespaces (/proc/self/ns)" }
         if !FileManager.default.isExecutableFile(atPath: cfsh) { return "cfsh not built at \(cfsh)" }
@@ -31,7 +31,7 @@ enum Host {
         return nil
     }()
 
-    static var available: Bool {
+    public static var available: Bool {
         if let reason = unavailableReason {
             FileHandle.standardError.write("SandboxTests: skipping integration tests: \(reason)\n".data(using: .utf8)!)
             return false
@@ -39,7 +39,7 @@ enum Host {
         return true
     }
 
-    static func shell(_ command: String) -> Int32 {
+    public static func shell(_ command: String) -> Int32 {
         let process = Process()
         process.executableURL = URL(fileURLWithPath: "/bin/sh")
         process.arguments = ["-c", command]
@@ -48,29 +48,43 @@ enum Host {
         return process.terminationStatus
     }
 
-    struct Run {
-        var status: Int32
-        var stdout: String
-        var stderr: String
-        var lines: [String] { stdout.split(separator: "\n").map(String.init) }
+    public struct Run {
+        public var status: Int32
+        public var stdout: String
+        public var stderr: String
+        public var lines: [String] { stdout.split(separator: "\n").map(String.init) }
     }
 
     /// Runs cfsh as a user would, with a marker in its environment that every process
     /// of the sandbox inherits (see `HostSnapshot.leftovers`).
-    static func run(_ arguments: [String], marker: String = "none",
-                    whileRunning: ((Process) -> Void)? = nil) -> Run {
+    public static func run(_ arguments: [String], marker: String = "none", stdin: Data? = nil,
+                           user: String? = nil, whileRunning: ((Process) -> Void)? = nil) -> Run {
         let process = Process()
-        process.executableURL = URL(fileURLWithPath: cfsh)
-        process.arguments = arguments
+        if let user {
+            // setpriv(1): run as another user, to see what an unprivileged user gets.
+            process.executableURL = URL(fileURLWithPath: "/usr/bin/setpriv")
+            process.arguments = ["--reuid=\(user)", "--regid=\(user)", "--clear-groups", cfsh] + arguments
+        } else {
+            process.executableURL = URL(fileURLWithPath: cfsh)
+            process.arguments = arguments
+        }
         var environment = ProcessInfo.processInfo.environment
         environment["CFSH_SANDBOX_TEST"] = marker
         process.environment = environment
         process.currentDirectoryURL = URL(fileURLWithPath: repository)
         let output = Pipe(), errors = Pipe()
-        process.standardInput = FileHandle.nullDevice
+        let input = Pipe()
+        process.standardInput = stdin == nil ? FileHandle.nullDevice : input
         process.standardOutput = output
         process.standardError = errors
         do { try process.run() } catch { return Run(status: -1, stdout: "", stderr: "\(error)") }
+        if let stdin {
+            // Fed from a thread: a 1 MB script must not deadlock on a full pipe.
+            Thread {
+                input.fileHandleForWriting.write(stdin)
+                try? input.fileHandleForWriting.close()
+            }.start()
+        }
         whileRunning?(process)
         final class Box: @unchecked Sendable { var data = Data() }
         let err = Box()
@@ -85,24 +99,25 @@ enum Host {
                    stderr: String(decoding: err.data, as: UTF8.self))
     }
 
-    static func read(_ path: String) -> String {
+    public static func read(_ path: String) -> String {
         (try? String(contentsOfFile: path, encoding: .utf8)) ?? ""
     }
 
-    static func link(_ path: String) -> String {
+    public static func link(_ path: String) -> String {
         (try? FileManager.default.destinationOfSymbolicLink(atPath: path)) ?? ""
     }
 }
 
 /// What a run must never change: checked around every integration test, failing ones
 /// included.
-struct HostSnapshot: Equatable {
-    var hostname = Host.read("/proc/sys/kernel/hostname")
-    var domainname = Host.read("/proc/sys/kernel/domainname")
-    var mountinfo = Host.read("/proc/self/mountinfo")
-    var cgroups = HostSnapshot.cgroupDirectories()
+public struct HostSnapshot: Equatable {
+    public init() {}
+    public var hostname = TestHost.read("/proc/sys/kernel/hostname")
+    public var domainname = TestHost.read("/proc/sys/kernel/domainname")
+    public var mountinfo = TestHost.read("/proc/self/mountinfo")
+    public var cgroups = HostSnapshot.cgroupDirectories()
 
-    static func cgroupDirectories() -> [String] {
+    public static func cgroupDirectories() -> [String] {
         guard let walk = FileManager.default.enumerator(atPath: "/sys/fs/cgroup") else { return [] }
         var result: [String] = []
         while let path = walk.nextObject() as? String {
@@ -113,7 +128,7 @@ struct HostSnapshot: Equatable {
     }
 
     /// Processes still carrying the marker, and zombie children of this test process.
-    static func leftovers(marker: String) -> [String] {
+    public static func leftovers(marker: String) -> [String] {
         var found: [String] = []
         for attempt in 0..<50 {
             found = []
@@ -122,9 +137,9 @@ struct HostSnapshot: Equatable {
                 guard let pid = Int32(entry) else { continue }
                 let environ = (try? Data(contentsOf: URL(fileURLWithPath: "/proc/\(pid)/environ"))) ?? Data()
                 if String(decoding: environ, as: UTF8.self).contains("CFSH_SANDBOX_TEST=\(marker)\0") {
-                    found.append("\(pid) \(Host.read("/proc/\(pid)/cmdline"))")
+                    found.append("\(pid) \(TestHost.read("/proc/\(pid)/cmdline"))")
                 }
-                let status = Host.read("/proc/\(pid)/status")
+                let status = TestHost.read("/proc/\(pid)/status")
                 if status.contains("State:\tZ"), status.contains("\nPPid:\t\(me)\n") {
                     found.append("zombie \(pid)")
                 }
@@ -138,7 +153,7 @@ struct HostSnapshot: Equatable {
 
 /// Runs `body` and checks afterwards — whatever happened — that the host is unchanged
 /// and nothing of the test's sandboxes is left.
-func withHostUnchanged(_ body: (_ marker: String) throws -> Void) rethrows {
+public func withHostUnchanged(_ body: (_ marker: String) throws -> Void) rethrows {
     let marker = UUID().uuidString
     let before = HostSnapshot()
     defer {
