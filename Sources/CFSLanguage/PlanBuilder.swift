@@ -158,7 +158,7 @@ public struct PlanBuilder: Sendable {
         case .directory: return nil
         case .missing:
             return Diagnostic("\(verb): \(shown) does not exist", at: location,
-                              fix: "make a root filesystem there first, e.g. with scripts/setup")
+                              fix: "make a root filesystem there first, e.g. scripts/mkrootfs busybox DIR")
         case .regularFile, .other:
             return Diagnostic("\(verb): \(shown) is not a directory", at: location)
         }
