@@ -239,9 +239,14 @@ struct ExampleTests {
     @Test func step6ShowsTheChrootFromBothSides() {
         withHostUnchanged { marker in
             let run = example("step6.cfs", marker)
+            let host = TestHost.read("/proc/sys/kernel/hostname").trimmingCharacters(in: .whitespacesAndNewlines)
+            // The host's side first: its own hostname while a sandbox named container
+            // runs, and /proc/PID/root of that sandbox's PID 1.
+            #expect(run.lines.dropFirst(2).first == host, "\(run.stdout)")
+            #expect(run.lines.contains { $0.hasSuffix("/root -> \(TestHost.rootfs)") }, "\(run.stdout)")
+            // Then inside: its hostname and an empty /proc.
             #expect(run.lines.contains("container"))
             #expect(run.lines.contains("/proc: []"))
-            #expect(run.lines.last?.hasSuffix("/root -> \(TestHost.rootfs)") == true, "\(run.stdout)")
         }
     }
 

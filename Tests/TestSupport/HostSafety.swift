@@ -58,7 +58,8 @@ public enum TestHost {
     /// Runs cfsh as a user would, with a marker in its environment that every process
     /// of the sandbox inherits (see `HostSnapshot.leftovers`).
     public static func run(_ arguments: [String], marker: String = "none", stdin: Data? = nil,
-                           user: String? = nil, whileRunning: ((Process) -> Void)? = nil) -> Run {
+                           user: String? = nil, directory: String? = nil,
+                           whileRunning: ((Process) -> Void)? = nil) -> Run {
         let process = Process()
         if let user {
             // setpriv(1): run as another user, to see what an unprivileged user gets.
@@ -71,7 +72,7 @@ public enum TestHost {
         var environment = ProcessInfo.processInfo.environment
         environment["CFSH_SANDBOX_TEST"] = marker
         process.environment = environment
-        process.currentDirectoryURL = URL(fileURLWithPath: repository)
+        process.currentDirectoryURL = URL(fileURLWithPath: directory ?? repository)
         let output = Pipe(), errors = Pipe()
         let input = Pipe()
         process.standardInput = stdin == nil ? FileHandle.nullDevice : input
