@@ -119,3 +119,31 @@ import Testing
         #expect(try String(contentsOfFile: file, encoding: .utf8) == "unshare uts\n")
     }
 }
+
+/// Start-up does only what the run needs: a script never opens the interactive shell's
+/// history, never starts libedit.
+@Suite struct StartPathTests {
+    @Test func scriptsDoNotOpenTheHistoryFile() throws {
+        guard FileManager.default.isExecutableFile(atPath: "/usr/bin/strace") else {
+            print("skipped: strace is not installed (scripts/setup installs it)")
+            return
+        }
+        let home = FileManager.default.temporaryDirectory.appendingPathComponent("cfsh-home-\(UUID().uuidString)").path
+        try FileManager.default.createDirectory(atPath: home, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(atPath: home) }
+        let process = Process()
+        process.executableURL = URL(fileURLWithPath: "/usr/bin/strace")
+        process.arguments = ["-f", "-e", "trace=open,openat,openat2,stat,newfstatat", Cfsh.binary, "-c", "print hello"]
+        process.environment = ["HOME": home, "PATH": "/usr/bin:/bin"]
+        let errors = Pipe()
+        process.standardError = errors
+        process.standardOutput = FileHandle.nullDevice
+        try process.run()
+        let trace = String(decoding: errors.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
+        process.waitUntilExit()
+        #expect(process.terminationStatus == 0)
+        #expect(trace.contains("openat("), "strace saw no opens at all: \(trace)")
+        #expect(!trace.contains(".cfsh_history"), "\(trace)")
+        #expect(!trace.contains("editrc"), "\(trace)")
+    }
+}
