@@ -1,0 +1,44 @@
+import Foundation
+import Testing
+import TestSupport
+
+/// Guards the shape of the release build, so the start-up win cannot silently regress:
+/// cfsh starts twice per sandbox, and a dynamic or Foundation-linked binary starts 3 to
+/// 9 times slower (DESIGN.md). scripts/bench decides speed; this only guards the shape.
+/// scripts/test builds the release binary and names it in CFSH_RELEASE_BINARY.
+@Suite struct BuildShapeTests {
+    var binary: String? { ProcessInfo.processInfo.environment["CFSH_RELEASE_BINARY"] }
+
+    func elf() throws -> Data? {
+        guard let binary else {
+            print("skipped: CFSH_RELEASE_BINARY is not set (scripts/test sets it after scripts/build)")
+            return nil
+        }
+        return try Data(contentsOf: URL(fileURLWithPath: binary))
+    }
+
+    @Test func releaseBuildIsStaticallyLinked() throws {
+        guard let elf = try elf() else { return }
+        // ELF64: e_phoff at 32, e_phentsize at 54, e_phnum at 56; a dynamically linked
+        // executable has a PT_INTERP (3) program header naming its loader (elf(5)).
+        func integer<T: FixedWidthInteger>(_ offset: Int, _: T.Type) -> T {
+            elf.subdata(in: offset..<offset + MemoryLayout<T>.size).withUnsafeBytes { $0.loadUnaligned(as: T.self) }
+        }
+        #expect(elf.prefix(4) == Data([0x7f, 0x45, 0x4c, 0x46]), "not an ELF file")
+        let programHeaders = Int(integer(32, UInt64.self))
+        let entrySize = Int(integer(54, UInt16.self))
+        let count = Int(integer(56, UInt16.self))
+        let types = (0..<count).map { integer(programHeaders + $0 * entrySize, UInt32.self) }
+        #expect(!types.isEmpty)
+        #expect(!types.contains(3), "the release cfsh has a PT_INTERP: it is dynamically linked")
+        #expect(!types.contains(2), "the release cfsh has a PT_DYNAMIC segment")
+    }
+
+    @Test func releaseBuildDoesNotContainFoundation() throws {
+        guard let elf = try elf() else { return }
+        // Swift mangles Foundation's symbols with the module name `10Foundation`; the
+        // stdlib's own symbols never contain it.
+        #expect(elf.range(of: Data("10Foundation".utf8)) == nil, "the release cfsh links Foundation")
+        #expect(elf.range(of: Data("_swift_stdlib".utf8)) != nil, "not a Swift binary?")
+    }
+}
