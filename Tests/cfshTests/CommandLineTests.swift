@@ -147,3 +147,27 @@ import Testing
         #expect(!trace.contains("editrc"), "\(trace)")
     }
 }
+
+/// An unprivileged user: an empty plan runs; a plan that needs root is refused before
+/// anything runs, with the fix.
+@Suite struct UnprivilegedUserTests {
+    @Test func withoutRootOnlyWhatNeedsNoRootRuns() throws {
+        guard getuid() == 0 else {
+            print("skipped: switching to an unprivileged user needs root")
+            return
+        }
+        let nobody = "65534"
+        let plain = try Cfsh.run(["-c", "exec /bin/echo hello from nobody"], user: nobody)
+        guard !plain.stderr.contains("Permission denied") || plain.status == 0 else {
+            print("skipped: the built cfsh is not reachable by user \(nobody): \(plain.stderr)")
+            return
+        }
+        #expect(plain.status == 0, "\(plain.stderr)")
+        #expect(plain.stdout == "hello from nobody\n")
+
+        let refused = try Cfsh.run(["-c", "unshare uts; print ran; exec hostname"], user: nobody)
+        #expect(refused.status == 2)
+        #expect(refused.stderr.contains("needs root, or add 'unshare user'"), "\(refused.stderr)")
+        #expect(refused.stdout.isEmpty)
+    }
+}
