@@ -70,7 +70,7 @@ struct Parser {
         switch name.text {
         case "exec":
             let cmd = try nonEmpty("a command to run")
-            kind = .exec([cmd.text] + remaining().map(\.text))
+            kind = .exec([cmd.text] + remaining().map { $0.text })
         case "print":
             let texts = remaining().map(\.text)
             kind = .print(texts.count == 1 ? texts[0] : texts.joined(separator: " "))

@@ -31,7 +31,10 @@ public struct PlanBuilder: Sendable {
     }
     private var added: [Entry] = []
     /// Where each once-only setting was given ("hostname", "limit pids", "rlimit nofile").
-    private var settings: [String: SourceLocation] = [:]
+    /// A list, not a dictionary: there are at most two dozen such keys, and a dictionary
+    /// of String keys costs the re-executed child (which decodes the plan with this
+    /// builder) a runtime conformance lookup and its hashing code on every start.
+    private var settings: [(key: String, location: SourceLocation)] = []
     /// Host paths of the child's root and working directory after the steps so far
     /// (nil: the host's own, unknown to us).
     private var root: String?
@@ -60,7 +63,7 @@ public struct PlanBuilder: Sendable {
     /// Drops the last added command, whatever it was. False when there is none.
     public mutating func undo() -> Bool {
         guard let e = added.popLast() else { return false }
-        if let key = onceKey(e.command) { settings[key] = nil }
+        if let key = onceKey(e.command) { settings.removeAll { $0.key == key } }
         switch e.command {
         case .unshare: plan.namespaces.subtract(e.newNamespaces)
         case .map(.uid, _): plan.uidMaps.removeLast()
@@ -94,7 +97,7 @@ public struct PlanBuilder: Sendable {
             return Diagnostic("'\(command.displayName)' needs root, or add 'unshare user' to run rootless",
                               at: location, fix: "run cfsh with sudo, or add 'unshare user' before this line")
         }
-        if let key = onceKey(command), let earlier = settings[key] {
+        if let key = onceKey(command), let earlier = settings.first(where: { $0.key == key })?.location {
             return Diagnostic("\(key) is already set, at line \(earlier.line)", at: location,
                               fix: "give it once: 'undo' the earlier one, or delete one of the lines")
         }
@@ -177,7 +180,7 @@ public struct PlanBuilder: Sendable {
     // MARK: - Applying
 
     private mutating func apply(_ command: PlanCommand, at location: SourceLocation) {
-        if let key = onceKey(command) { settings[key] = location }
+        if let key = onceKey(command) { settings.append((key, location)) }
         switch command {
         case .unshare(let list): plan.namespaces.formUnion(list)
         case .map(.uid, let m): plan.uidMaps.append(m)

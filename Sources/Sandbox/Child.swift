@@ -6,22 +6,38 @@ import CFSLanguage
 // The child: `/proc/self/exe __cfsh_child PLAN_FD SYNC_FD ERROR_FD`, already in its new
 // namespaces (see Protocol.swift). No Foundation on this path: it runs once per sandbox.
 
-func childMainFromArguments(_ arguments: [String]) -> Never {
-    guard arguments.count == 5, let planFD = Int32(arguments[2]),
-          let syncFD = Int32(arguments[3]), let errorFD = Int32(arguments[4]) else {
+func childMainFromArgv(_ argc: Int32,
+                       _ argv: UnsafeMutablePointer<UnsafeMutablePointer<CChar>?>) -> Never {
+    guard argc == 5, let planFD = fdArgument(argv[2]), let syncFD = fdArgument(argv[3]),
+          let errorFD = fdArgument(argv[4]) else {
         traceLine("cfsh: \(Sandbox.childVerb) is internal: cfsh runs it itself")
         exit(2)
     }
+    // The command's environment starts as this process's own: it is copied into Swift
+    // strings only if a step changes it (CommandEnvironment.inherited).
     let status = childRun(sys: LinuxSyscalls(), planFD: planFD, syncFD: syncFD,
-                          errorFD: errorFD, environment: environmentStrings())
+                          errorFD: errorFD, environment: .inherited)
     exit(status)
+}
+
+/// A file descriptor number in decimal, as the parent wrote it; nil for anything else.
+private func fdArgument(_ text: UnsafeMutablePointer<CChar>?) -> Int32? {
+    guard var p = text, p.pointee != 0 else { return nil }
+    var value: Int32 = 0
+    while p.pointee != 0 {
+        let digit = Int32(p.pointee) - 48
+        guard (0...9).contains(digit), value < 100_000_000 else { return nil }
+        value = value * 10 + digit
+        p += 1
+    }
+    return value
 }
 
 /// Reads the plan, waits for "go", applies the steps and execs the command. Returns
 /// only when something failed (the status to exit with; the failure is already on the
 /// error pipe), or when `sys` merely records.
 func childRun(sys: Syscalls, planFD: Int32, syncFD: Int32, errorFD: Int32,
-              environment: [String]) -> Int32 {
+              environment: CommandEnvironment) -> Int32 {
     let report = { (failure: SandboxFailure) -> Int32 in
         childReport(failure, errorFD: errorFD, sys: sys)
         return failure.status
@@ -48,7 +64,7 @@ func childRun(sys: Syscalls, planFD: Int32, syncFD: Int32, errorFD: Int32,
         traceLine("Running in child \(seedArguments(argv)) as \(getpid())")
     }
     let stepSys: Syscalls = plan.trace && sys is LinuxSyscalls ? TracingSyscalls(sys) : sys
-    var commandEnvironment = CommandEnvironment(environment)
+    var commandEnvironment = environment
     if let failure = childApplySteps(plan, sys: stepSys, environment: &commandEnvironment) {
         return report(failure)
     }

@@ -25,7 +25,7 @@ func childExecCommand(_ argv: [String], environment: CommandEnvironment,
     }
     if name.contains("/") {
         do {
-            try sys.execve(name, argv, environment.entries)
+            try sys.execve(name, argv, environment)
             return nil
         } catch {
             return execFailure(name, error as? Errno ?? Errno(EINVAL))
@@ -36,7 +36,7 @@ func childExecCommand(_ argv: [String], environment: CommandEnvironment,
         let dir = directory.isEmpty ? "." : String(directory)
         let path = dir.hasSuffix("/") ? dir + name : dir + "/" + name
         do {
-            try sys.execve(path, argv, environment.entries)
+            try sys.execve(path, argv, environment)
             return nil
         } catch let error as Errno {
             switch error.rawValue {

@@ -13,7 +13,7 @@ func explainRun(_ plan: Plan, argv: [String]) -> [String] {
         sys.side = "child"
         // The fds the parent hands over: see runParent (pipes 3,4 5,6 7,8).
         _ = childRun(sys: sys, planFD: 3, syncFD: 5, errorFD: 8,
-                     environment: root.environment.entries)
+                     environment: root.environment)
         sys.side = "parent"
     }
     _ = runParent(plan, argv: argv, options: options, sys: sys)

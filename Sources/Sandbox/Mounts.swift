@@ -13,7 +13,7 @@ import CLinux
 /// mount — after a `chroot` into a plain directory, mount(NULL, "/", MS_PRIVATE) is
 /// EINVAL (not a mount point), and the mounts below the new root would stay shared.
 func childMakeRootPrivate(plan: Plan, sys: Syscalls) throws {
-    guard plan.namespaces.contains(.mount), plan.steps.contains(where: \.action.mounts) else {
+    guard plan.namespaces.contains(.mount), plan.steps.contains(where: { $0.action.mounts }) else {
         return
     }
     try sys.attempt("mount", "making / private") {

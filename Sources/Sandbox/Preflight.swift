@@ -28,7 +28,7 @@ struct PlannedRoot {
     private(set) var failures: [SandboxFailure] = []
     /// A mount or umount the check cannot see through.
     private(set) var mountsChangeTree = false
-    var environment = CommandEnvironment(environmentStrings())
+    var environment = CommandEnvironment.inherited
 
     init(_ plan: Plan) {
         rootFD = open("/", O_RDONLY | O_DIRECTORY | O_CLOEXEC)

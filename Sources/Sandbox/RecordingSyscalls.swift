@@ -136,7 +136,7 @@ public final class RecordingSyscalls: Syscalls {
         try record("close_range", "close_range(\(first), \(end), 0)")
     }
 
-    public func execve(_ path: String, _ argv: [String], _ env: [String]) throws {
+    public func execve(_ path: String, _ argv: [String], _ env: CommandEnvironment) throws {
         if let error = execveResult(path) {
             counts["execve", default: 0] += 1
             calls.append("\(side): \(SyscallText.execve(path, argv)) = -1 \(errnoName(error.rawValue))")

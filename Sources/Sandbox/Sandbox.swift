@@ -11,7 +11,7 @@ public enum Sandbox {
 
     /// Entry point of the re-executed child: `cfsh __cfsh_child PLAN_FD SYNC_FD ERROR_FD`.
     public static func childMain() -> Never {
-        childMainFromArguments(CommandLine.arguments)
+        childMainFromArgv(CommandLine.argc, CommandLine.unsafeArgv)
     }
 
     /// Commands whose engine part is not built yet are refused before anything runs,

@@ -17,9 +17,11 @@ struct StepError: Error {
 
 extension Syscalls {
     /// Runs one syscall of a step, turning its errno into the step's error.
-    func attempt<T>(_ step: String, _ subject: String, _ body: () throws -> T) throws -> T {
+    /// The subject is only formatted when the syscall failed.
+    func attempt<T>(_ step: String, _ subject: @autoclosure () -> String,
+                    _ body: () throws -> T) throws -> T {
         do { return try body() } catch let error as Errno {
-            throw StepError(step: step, subject: subject, errno: error)
+            throw StepError(step: step, subject: subject(), errno: error)
         }
     }
 }

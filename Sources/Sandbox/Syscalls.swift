@@ -48,7 +48,7 @@ public protocol Syscalls: AnyObject {
     /// close_range(first, last).
     func closeRange(_ first: UInt32, _ last: UInt32) throws
     /// Only returns by throwing; the recorder returns normally ("the command would run").
-    func execve(_ path: String, _ argv: [String], _ env: [String]) throws
+    func execve(_ path: String, _ argv: [String], _ env: CommandEnvironment) throws
 }
 
 /// The real thing.
@@ -166,13 +166,14 @@ public final class LinuxSyscalls: Syscalls {
         try checkNegated(cfs_close_range(first, last))
     }
 
-    public func execve(_ path: String, _ argv: [String], _ env: [String]) throws {
+    public func execve(_ path: String, _ argv: [String], _ env: CommandEnvironment) throws {
         let cArgv = CStrings(argv)
-        let cEnv = CStrings(env)
-        _ = Glibc.execve(path, cArgv.pointers, cEnv.pointers)
+        // An environment no step changed is this process's own: no copy.
+        let cEnv = env.isInherited ? nil : CStrings(env.entries)
+        _ = Glibc.execve(path, cArgv.pointers, cEnv?.pointers ?? environ)
         let error = Errno.current
         cArgv.free()
-        cEnv.free()
+        cEnv?.free()
         throw error
     }
 }

@@ -72,7 +72,7 @@ final class TracingSyscalls: Syscalls {
     }
     func setCloseOnExec(_ fd: Int32) throws { try base.setCloseOnExec(fd) }
     func closeRange(_ first: UInt32, _ last: UInt32) throws { try base.closeRange(first, last) }
-    func execve(_ path: String, _ argv: [String], _ env: [String]) throws {
+    func execve(_ path: String, _ argv: [String], _ env: CommandEnvironment) throws {
         try base.execve(path, argv, env)
     }
 }
