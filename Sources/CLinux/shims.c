@@ -69,3 +69,48 @@ int cfs_open_in_root(int root_fd, const char *path) {
     long fd = syscall(SYS_openat2, root_fd, path, &how, sizeof how);
     return fd < 0 ? -errno : (int)fd;
 }
+
+// argv for Swift's `CommandLine`, without the runtime's search for it.
+//
+// Swift's runtime (stdlib/public/CommandLineSupport/CommandLine.cpp) finds argv on
+// Linux with a static constructor that fopen()s /proc/self/maps and sscanf()s every
+// line to locate the stack, then walks back from `environ`. cfsh starts twice per
+// sandbox and that is pure start-up cost (an open, reads, stdio and scanf code paged
+// in). glibc passes (argc, argv, envp) to every ELF constructor, so argv is known for
+// free. That file defines exactly these two functions; with them defined here, a
+// static link never pulls it in, so its constructor does not run. (In a dynamic link
+// the runtime's own, hidden, copy is used and these are not.) If a future runtime
+// needed anything else from that file, the static link would fail with duplicate
+// symbols rather than silently change.
+static char **cfs_saved_argv;
+static int cfs_saved_argc;
+static char **cfs_override_argv;
+static int cfs_override_argc;
+
+__attribute__((constructor))
+static void cfs_save_argv(int argc, char **argv, char **envp) {
+    (void)envp;
+    cfs_saved_argc = argc;
+    cfs_saved_argv = argv;
+}
+
+__attribute__((swiftcall))
+void _swift_stdlib_overrideUnsafeArgvArgc(char **argv, int argc) {
+    cfs_override_argv = argv;
+    cfs_override_argc = argc;
+}
+
+__attribute__((swiftcall))
+char **_swift_stdlib_getUnsafeArgvArgc(int *outArgLen) {
+    static char *empty[] = { 0 };
+    if (cfs_override_argv) {
+        *outArgLen = cfs_override_argc;
+        return cfs_override_argv;
+    }
+    if (cfs_saved_argv) {
+        *outArgLen = cfs_saved_argc;
+        return cfs_saved_argv;
+    }
+    *outArgLen = 0;
+    return empty;
+}
