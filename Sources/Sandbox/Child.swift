@@ -82,10 +82,15 @@ func childRun(sys: Syscalls, planFD: Int32, syncFD: Int32, errorFD: Int32,
         return childExecCommand(argv, environment: commandEnvironment, sys: sys)
     }
     if childNeedsInit(plan) && sys is LinuxSyscalls {
+        if childCanSpawn(plan, argv) {
+            childSpawnInit(argv, environment: commandEnvironment, errorFD: errorFD)
+        }
         childRunInit(exec: exec, errorFD: errorFD)
     }
     if childNeedsInit(plan), let recorder = sys as? RecordingSyscalls {
-        recorder.calls.append("child: fork() = 2 (the child stays PID 1: reaps, forwards signals)")
+        recorder.calls.append(childCanSpawn(plan, argv)
+            ? "child: fork() = 2 (posix_spawn, a vfork; the child stays PID 1: reaps, forwards signals)"
+            : "child: fork() = 2 (the child stays PID 1: reaps, forwards signals)")
         recorder.side = "command"
     }
     if sys is LinuxSyscalls { resetSignalsForCommand() }

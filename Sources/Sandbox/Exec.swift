@@ -20,12 +20,19 @@ func childCloseInheritedFDs(keeping keep: Int32, sys: Syscalls) throws {
 /// is 127, anything else 126, as sh does.
 func childExecCommand(_ argv: [String], environment: CommandEnvironment,
                       sys: Syscalls) -> SandboxFailure? {
+    childExecCommand(argv, environment: environment) { try sys.execve($0, argv, environment) }
+}
+
+/// The lookup and the errno rules, with `execute(path)` standing for execve(path): it
+/// returns when the command runs, or throws the errno (the init passes posix_spawn).
+func childExecCommand(_ argv: [String], environment: CommandEnvironment,
+                      execute: (String) throws -> Void) -> SandboxFailure? {
     guard let name = argv.first, !name.isEmpty else {
         return execFailure("(empty)", Errno(ENOENT), reason: "no command")
     }
-    if name.contains("/") {
+    if name.utf8.contains(UInt8(ascii: "/")) {
         do {
-            try sys.execve(name, argv, environment)
+            try execute(name)
             return nil
         } catch {
             return execFailure(name, error as? Errno ?? Errno(EINVAL))
@@ -36,7 +43,7 @@ func childExecCommand(_ argv: [String], environment: CommandEnvironment,
         let dir = directory.isEmpty ? "." : String(directory)
         let path = dir.hasSuffix("/") ? dir + name : dir + "/" + name
         do {
-            try sys.execve(path, argv, environment)
+            try execute(path)
             return nil
         } catch let error as Errno {
             switch error.rawValue {

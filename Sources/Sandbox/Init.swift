@@ -37,10 +37,64 @@ func childRunInit(exec: () -> SandboxFailure?, errorFD: Int32) -> Never {
     // The command holds the error pipe until its execve closes it; the parent's EOF
     // must not wait for the init too.
     close(errorFD)
+    _ = old
+    childSupervise(command)
+}
+
+/// Whether the init may start the command with posix_spawn instead of fork: nothing
+/// has to run between fork and execve (no `set user`), and there is one candidate to
+/// exec (a path with a `/`). A PATH search stays with fork: one posix_spawn per
+/// candidate would use up a PID for each miss, and the command is PID 2.
+func childCanSpawn(_ plan: Plan, _ argv: [String]) -> Bool {
+    plan.user == nil && (argv.first?.utf8.contains(UInt8(ascii: "/")) ?? false)
+}
+
+/// The init without fork (see childCanSpawn): posix_spawn(3). glibc's posix_spawn is
+/// clone(CLONE_VM|CLONE_VFORK) straight into execve — no copy of this process's page
+/// tables, no copy-on-write faults, none of cfsh's code run in the command — and it
+/// returns execve's errno, so a command that cannot run gets the same 127/126 and
+/// message as with fork (childExecCommand's rules). The command starts as the forked
+/// one would: the signals resetSignalsForCommand resets at their default, nothing
+/// blocked.
+func childSpawnInit(_ argv: [String], environment: CommandEnvironment, errorFD: Int32) -> Never {
+    var all = sigset_t()
+    sigfillset(&all)
+    sigprocmask(SIG_SETMASK, &all, nil)
+    var attributes = posix_spawnattr_t()
+    posix_spawnattr_init(&attributes)
+    var none = sigset_t(), defaults = sigset_t()
+    sigemptyset(&none)
+    sigemptyset(&defaults)
+    for signal in signalsResetForCommand { sigaddset(&defaults, signal) }
+    posix_spawnattr_setsigmask(&attributes, &none)
+    posix_spawnattr_setsigdefault(&attributes, &defaults)
+    posix_spawnattr_setflags(&attributes, Int16(POSIX_SPAWN_SETSIGMASK | POSIX_SPAWN_SETSIGDEF))
+    let cArgv = CStrings(argv)
+    let cEnv = environment.isInherited ? nil : CStrings(environment.entries)
+    var command: pid_t = 0
+    var spawnFailed = false
+    let failure = childExecCommand(argv, environment: environment) { path in
+        let error = posix_spawn(&command, path, nil, &attributes, cArgv.pointers,
+                                cEnv?.pointers ?? environ)
+        // execve never fails with EAGAIN here (no set*id ran): clone did.
+        if error == EAGAIN { spawnFailed = true }
+        if error != 0 { throw Errno(error) }
+    }
+    if let failure {
+        childReport(spawnFailed ? SandboxFailure.setup("fork", "the command", Errno(EAGAIN), index: nil)
+                                : failure, errorFD: errorFD)
+        exit(spawnFailed ? 125 : failure.status)
+    }
+    close(errorFD)
+    childSupervise(command)
+}
+
+/// The init's life once the command runs: forward signals to it, reap every child,
+/// exit with the command's status.
+private func childSupervise(_ command: pid_t) -> Never {
     _ = installSignalForwarding(to: command)
     // Nothing stays blocked in the init, whatever mask cfsh was started with (a blocked
     // SIGTERM inherited from a test runner would never be forwarded).
-    _ = old
     var none = sigset_t()
     sigemptyset(&none)
     sigprocmask(SIG_SETMASK, &none, nil)

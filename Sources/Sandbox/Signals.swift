@@ -61,8 +61,10 @@ func restoreSignalActions(_ saved: SavedSignalActions) {
 
 /// What the command starts with: default dispositions for what a shell commonly ignores
 /// (SIG_IGN survives execve), and nothing blocked.
+let signalsResetForCommand: [Int32] = forwardedSignals + [SIGPIPE, SIGTTOU, SIGTTIN, SIGTSTP, SIGCHLD]
+
 func resetSignalsForCommand() {
-    for signal in forwardedSignals + [SIGPIPE, SIGTTOU, SIGTTIN, SIGTSTP, SIGCHLD] {
+    for signal in signalsResetForCommand {
         Glibc.signal(signal, SIG_DFL)
     }
     var none = sigset_t()
