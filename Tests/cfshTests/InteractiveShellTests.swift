@@ -106,4 +106,35 @@ import TestSupport
             try shell.waitFor("exit", timeout: 5) { _ in shell.paneIsDead }
         }
     }
+
+    @Test func continuationLinesAndIncrementalSearch() throws {
+        try withShell { shell, _ in
+            // A trailing backslash continues the line under a continuation prompt.
+            try shell.type("print one \\")
+            try shell.waitFor("continuation prompt") { $0.split(separator: "\n").last == "  >" }
+            try shell.type("two")
+            try shell.waitFor("joined line") { $0.split(separator: "\n").contains("one two") }
+            // Ctrl-R finds an earlier line by a piece of it.
+            try shell.type("print needle")
+            try shell.type("print other")
+            try shell.key("C-r")
+            try shell.type("need", enter: false)
+            try shell.waitFor("search result") { $0.contains("print needle") && $0.split(separator: "\n").last?.contains("need") == true }
+            try shell.key("Enter")
+            try shell.waitFor("found line ran") { $0.split(separator: "\n").filter { $0 == "needle" }.count == 2 }
+        }
+    }
+
+    @Test func windowSizeChangesReachTheSandbox() throws {
+        try withShell { shell, _ in
+            try shell.type("unshare uts")
+            try shell.type("exec /bin/sh")
+            try shell.waitFor("sh prompt") { $0.split(separator: "\n").last?.hasSuffix("#") == true }
+            try shell.tmux(["resize-window", "-t", shell.name, "-x", "100", "-y", "30"])
+            try shell.type("stty size")
+            try shell.waitFor("new size") { $0.split(separator: "\n").contains("30 100") }
+            try shell.type("exit")
+            try shell.waitFor("prompt after sh") { $0.split(separator: "\n").last == "cfs[uts]>" }
+        }
+    }
 }
