@@ -27,7 +27,7 @@ static void cfs_report_reexec_failure(int fd, int err) {
 
 pid_t cfs_clone3_exec(uint64_t flags, const char *path, char *const argv[],
                       char *const envp[], const int *inherit, int inherit_count,
-                      int error_fd, int new_process_group) {
+                      int error_fd, int new_process_group, const int *maps_fds) {
     sigset_t all, old;
     sigfillset(&all);
     pthread_sigmask(SIG_SETMASK, &all, &old);
@@ -39,6 +39,14 @@ pid_t cfs_clone3_exec(uint64_t flags, const char *path, char *const argv[],
     long pid = syscall(SYS_clone3, &args, sizeof args);
     if (pid == 0) {
         if (new_process_group) setpgid(0, 0);
+        if (maps_fds) {
+            // Our copy of the write end would keep the pipe open: no EOF, ever.
+            close(maps_fds[1]);
+            char mapped;
+            ssize_t n;
+            do { n = read(maps_fds[0], &mapped, 1); } while (n < 0 && errno == EINTR);
+            if (n != 1) _exit(125);
+        }
         for (int i = 0; i < inherit_count; i++) fcntl(inherit[i], F_SETFD, 0);
         sigprocmask(SIG_SETMASK, &old, NULL);
         execve(path, argv, envp);

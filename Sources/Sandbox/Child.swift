@@ -75,7 +75,10 @@ func childRun(sys: Syscalls, planFD: Int32, syncFD: Int32, errorFD: Int32,
     }
     let exec = { () -> SandboxFailure? in
         if let user = plan.user {
-            do { try childSetUser(user, sys: stepSys) } catch {
+            do {
+                try childSetUser(user, inUserNamespace: plan.namespaces.contains(.user),
+                                 sys: stepSys)
+            } catch {
                 return (error as! StepError).failure(index: nil)
             }
         }

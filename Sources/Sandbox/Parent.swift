@@ -28,15 +28,19 @@ func cloneFlags(_ namespaces: Set<Namespace>) -> UInt64 {
 func runParent(_ plan: Plan, argv: [String], options: RunOptions, sys: Syscalls) -> RunOutcome {
     let live = sys is LinuxSyscalls
     let planPipe, syncPipe, errorPipe: (read: Int32, write: Int32)
+    // With a new user namespace, a fourth pipe: "the maps are written" (IDMaps.swift).
+    var mapsPipe: (read: Int32, write: Int32)?
     do {
         planPipe = try sys.pipe()
         syncPipe = try sys.pipe()
         errorPipe = try sys.pipe()
+        if plan.namespaces.contains(.user) { mapsPipe = try sys.pipe() }
     } catch {
         return .failed(SandboxFailure.setup("pipe2", "the child's pipes", error as! Errno, index: nil))
     }
     var open: Set<Int32> = [planPipe.read, planPipe.write, syncPipe.read, syncPipe.write,
                             errorPipe.read, errorPipe.write]
+    if let mapsPipe { open.formUnion([mapsPipe.read, mapsPipe.write]) }
     func close(_ fd: Int32) {
         if open.remove(fd) != nil { sys.close(fd) }
     }
@@ -54,12 +58,14 @@ func runParent(_ plan: Plan, argv: [String], options: RunOptions, sys: Syscalls)
         pid = try sys.cloneAndExec(flags: cloneFlags(plan.namespaces), path: options.executable,
                                    argv: childArgv, inherit: inherited,
                                    errorFD: errorPipe.write,
-                                   newProcessGroup: options.terminalFD != nil)
+                                   newProcessGroup: options.terminalFD != nil,
+                                   maps: mapsPipe)
     } catch {
         return .failed(SandboxFailure.setup("clone3", namespaceList(plan), error as! Errno,
                                             index: nil))
     }
     for fd in inherited { close(fd) }
+    if let mapsPipe { close(mapsPipe.read) }
     if plan.trace && live { traceLine("Running \(seedArguments(argv)) as \(pid)") }
 
     // A child that died early closes its pipes: writing then must be EPIPE, not SIGPIPE.
@@ -80,21 +86,35 @@ func runParent(_ plan: Plan, argv: [String], options: RunOptions, sys: Syscalls)
         }
     }
 
+    // The uid/gid maps, before the child's re-exec. If they cannot be written the
+    // child sees EOF instead of the byte and exits; the parent reports why.
+    var parentFailure: SandboxFailure?
+    if let mapsPipe {
+        do {
+            try parentWriteIDMaps(plan, pid: pid, sys: sys)
+            try sys.write(mapsPipe.write, "1", what: "the maps written")
+        } catch let failure as SandboxFailure {
+            parentFailure = failure
+        } catch {
+            parentFailure = SandboxFailure.setup("write", "the maps pipe", error as! Errno, index: nil)
+        }
+        close(mapsPipe.write)
+    }
+
     // The plan, then "go". If either write fails the child has already gone: its
     // failure record (or its status) says why.
-    var handedOver = true
-    do {
-        try sys.write(planPipe.write, encodeRun(plan, argv: argv), what: "the plan")
-        close(planPipe.write)
-        // Parent-side settings go here (uid/gid maps, cgroup): none yet.
-        if live, let fd = options.terminalFD { terminal = parentGiveTerminal(fd, to: pid) }
-        try sys.write(syncPipe.write, "go", what: "\"go\"")
-        close(syncPipe.write)
-    } catch {
-        handedOver = false
-        close(planPipe.write)
-        close(syncPipe.write)
+    var handedOver = false
+    if parentFailure == nil {
+        do {
+            try sys.write(planPipe.write, encodeRun(plan, argv: argv), what: "the plan")
+            close(planPipe.write)
+            if live, let fd = options.terminalFD { terminal = parentGiveTerminal(fd, to: pid) }
+            try sys.write(syncPipe.write, "go", what: "\"go\"")
+            handedOver = true
+        } catch {}
     }
+    close(planPipe.write)
+    close(syncPipe.write)
 
     let record = (try? sys.readAll(errorPipe.read, what: "the error pipe")) ?? ""
     close(errorPipe.read)
@@ -104,6 +124,7 @@ func runParent(_ plan: Plan, argv: [String], options: RunOptions, sys: Syscalls)
     } catch {
         return .failed(SandboxFailure.setup("wait4", "the child", error as! Errno, index: nil))
     }
+    if let parentFailure { return .failed(parentFailure) }
     if var failure = FailureRecord.decode(record) {
         if failure.step == "reexec" {
             failure.message = "clone3: re-executing \(options.executable): \(Errno(failure.errno))"

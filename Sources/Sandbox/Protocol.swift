@@ -3,9 +3,12 @@
 ///
 ///     parent (cfsh)                                   child (/proc/self/exe __cfsh_child P S E)
 ///     ─────────────                                   ──────────────────────────────────────────
-///     pipe2 ×3, clone3(CLONE_NEW* | SIGCHLD) ─────▶  (C only) execve(self)
+///     pipe2 ×3 (×4 with user), clone3(CLONE_NEW* | SIGCHLD) ─▶  (C only)
+///     with `unshare user`: uid_map, setgroups,         M: read one byte (EOF → exit 125)
+///       gid_map; maps ══ one byte, close ══════════▶
+///                                                     (C only) execve(self)
 ///     plan ══ encodeRun(plan, argv) text, close ══▶  P: read to EOF, decodeRun
-///     parent-side settings (none yet: maps, cgroup)
+///     parent-side settings (cgroup: none yet)
 ///     sync ══ "go", close ═════════════════════════▶  S: read to EOF; anything but "go" → exit 125
 ///                                                     E: set close-on-exec
 ///                                                     apply each step, in order

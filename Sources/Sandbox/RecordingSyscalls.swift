@@ -17,6 +17,8 @@ public final class RecordingSyscalls: Syscalls {
     public var waitStatus: Int32 = 0
     /// Decides each execve's result (nil: it would succeed). Default: every path works.
     public var execveResult: (String) -> Errno? = { _ in nil }
+    /// What `invokingUser` returns: cfsh's own ids unless a test sets them.
+    public var user: (uid: uid_t, gid: gid_t, euid: uid_t) = (getuid(), getgid(), geteuid())
     /// Called when the parent writes "go": explain runs the child here.
     var onGo: (() -> Void)?
 
@@ -25,6 +27,8 @@ public final class RecordingSyscalls: Syscalls {
     private var nextFD: Int32 = 3
     private var pipes: [Int32: Int32] = [:]  // write end → read end
     private var buffers: [Int32: String] = [:]  // read end → data
+    /// The re-exec waiting for the maps (clone3 with mapsFD): its read end and lines.
+    private var pendingExec: (fd: Int32, lines: [String])?
 
     public init() {}
 
@@ -59,16 +63,37 @@ public final class RecordingSyscalls: Syscalls {
     }
 
     public func cloneAndExec(flags: UInt64, path: String, argv: [String], inherit: [Int32],
-                             errorFD: Int32, newProcessGroup: Bool) throws -> pid_t {
+                             errorFD: Int32, newProcessGroup: Bool,
+                      maps: (read: Int32, write: Int32)?) throws -> pid_t {
         try record("clone3", "clone3(\(SyscallText.cloneFlags(flags))) = \(childPID)")
         if newProcessGroup { calls.append("child: setpgid(0, 0)") }
-        calls.append("child: \(SyscallText.execve(path, argv))")
+        let exec = "child: \(SyscallText.execve(path, argv))"
+        if let maps {
+            // The re-exec waits until the parent has written the maps.
+            calls.append("child: read(\(maps.read), the maps written)")
+            pendingExec = (maps.read, [exec])
+        } else {
+            calls.append(exec)
+        }
         return childPID
+    }
+
+    public func invokingUser() -> (uid: uid_t, gid: gid_t, euid: uid_t) { user }
+
+    /// Fails by the file's last path component: `fail("uid_map", with: EPERM)`.
+    public func writeFile(_ path: String, _ text: String) throws {
+        let shown = text.hasSuffix("\n") ? String(text.dropLast()) : text
+        let name = path.split(separator: "/").last.map(String.init) ?? path
+        try record(name, "write(\(SyscallText.quote(path)), \(SyscallText.quote(shown)))")
     }
 
     public func write(_ fd: Int32, _ text: String, what: String) throws {
         try record("write", "write(\(fd), \(what))")
         if let readEnd = pipes[fd] { buffers[readEnd, default: ""] += text }
+        if let pending = pendingExec, pipes[fd] == pending.fd {
+            calls += pending.lines
+            pendingExec = nil
+        }
         if text == "go" { onGo?() }
     }
 

@@ -23,8 +23,15 @@ public protocol Syscalls: AnyObject {
     // Parent side.
     func pipe() throws -> (read: Int32, write: Int32)
     /// clone3(flags | SIGCHLD) straight into execve(path, argv): see `cfs_clone3_exec`.
+    /// With `maps`, the new process waits for one byte on that pipe before execve.
     func cloneAndExec(flags: UInt64, path: String, argv: [String], inherit: [Int32],
-                      errorFD: Int32, newProcessGroup: Bool) throws -> pid_t
+                      errorFD: Int32, newProcessGroup: Bool,
+                      maps: (read: Int32, write: Int32)?) throws -> pid_t
+    /// getuid(2), getgid(2), geteuid(2) of cfsh: the invoking user.
+    func invokingUser() -> (uid: uid_t, gid: gid_t, euid: uid_t)
+    /// open(O_WRONLY), one write(2) of all of `text`, close: /proc/PID/uid_map must be
+    /// written in a single write (user_namespaces(7)).
+    func writeFile(_ path: String, _ text: String) throws
     func write(_ fd: Int32, _ text: String, what: String) throws
     /// Reads to EOF.
     func readAll(_ fd: Int32, what: String) throws -> String
@@ -73,15 +80,31 @@ public final class LinuxSyscalls: Syscalls {
     }
 
     public func cloneAndExec(flags: UInt64, path: String, argv: [String], inherit: [Int32],
-                             errorFD: Int32, newProcessGroup: Bool) throws -> pid_t {
+                             errorFD: Int32, newProcessGroup: Bool,
+                      maps: (read: Int32, write: Int32)?) throws -> pid_t {
         // Everything the child needs is built before cloning: it only runs C.
         let cArgv = CStrings(argv)
         let cEnv = CStrings(environmentStrings())
         defer { cArgv.free(); cEnv.free() }
+        let mapsFDs: [Int32]? = maps.map { [$0.read, $0.write] }
         let pid = cfs_clone3_exec(flags, path, cArgv.pointers, cEnv.pointers, inherit,
-                                  Int32(inherit.count), errorFD, newProcessGroup ? 1 : 0)
+                                  Int32(inherit.count), errorFD, newProcessGroup ? 1 : 0,
+                                  mapsFDs)
         try checkNegated(pid)
         return pid
+    }
+
+    public func invokingUser() -> (uid: uid_t, gid: gid_t, euid: uid_t) {
+        (getuid(), getgid(), geteuid())
+    }
+
+    public func writeFile(_ path: String, _ text: String) throws {
+        let fd = open(path, O_WRONLY | O_CLOEXEC)
+        try check(fd)
+        defer { _ = Glibc.close(fd) }
+        let n = text.withCString { Glibc.write(fd, $0, strlen($0)) }
+        if n < 0 { throw Errno.current }
+        if n != text.utf8.count { throw Errno(EIO) }
     }
 
     public func write(_ fd: Int32, _ text: String, what: String) throws {

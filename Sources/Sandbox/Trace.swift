@@ -24,10 +24,13 @@ final class TracingSyscalls: Syscalls {
 
     func pipe() throws -> (read: Int32, write: Int32) { try base.pipe() }
     func cloneAndExec(flags: UInt64, path: String, argv: [String], inherit: [Int32],
-                      errorFD: Int32, newProcessGroup: Bool) throws -> pid_t {
+                      errorFD: Int32, newProcessGroup: Bool,
+                      maps: (read: Int32, write: Int32)?) throws -> pid_t {
         try base.cloneAndExec(flags: flags, path: path, argv: argv, inherit: inherit,
-                              errorFD: errorFD, newProcessGroup: newProcessGroup)
+                              errorFD: errorFD, newProcessGroup: newProcessGroup, maps: maps)
     }
+    func invokingUser() -> (uid: uid_t, gid: gid_t, euid: uid_t) { base.invokingUser() }
+    func writeFile(_ path: String, _ text: String) throws { try base.writeFile(path, text) }
     func write(_ fd: Int32, _ text: String, what: String) throws { try base.write(fd, text, what: what) }
     func readAll(_ fd: Int32, what: String) throws -> String { try base.readAll(fd, what: what) }
     func close(_ fd: Int32) { base.close(fd) }

@@ -258,3 +258,63 @@ struct ExampleTests {
         }
     }
 }
+
+/// `unshare user`, for real: as root, and as an unprivileged user (uid 65534) the way
+/// `unshare -r` works.
+@Suite(.serialized, .enabled(if: TestHost.available))
+struct UserNamespaceIntegrationTests {
+    let nobody = "65534"
+
+    @Test func asRootTheUserIsRootInsideAndTheHostnameIsTheSandboxs() {
+        withHostUnchanged { marker in
+            let run = TestHost.run(["-c", "unshare user uts; set hostname c; exec sh -c 'id -u; hostname; cat /proc/self/uid_map'"], marker: marker)
+            #expect(run.status == 0, "\(run.stderr)")
+            #expect(run.lines.prefix(2) == ["0", "c"])
+            #expect(run.lines.last?.split(separator: " ") == ["0", "0", "1"])
+        }
+    }
+
+    @Test func rootlessTheInvokingUserBecomesRootAndCanRenameTheSandbox() {
+        withHostUnchanged { marker in
+            let run = TestHost.run(["-c", "unshare user uts; set hostname c; exec sh -c 'id -u; hostname; cat /proc/self/uid_map /proc/self/setgroups'"],
+                                   marker: marker, user: nobody)
+            #expect(run.status == 0, "\(run.stderr)")
+            #expect(run.lines.prefix(2) == ["0", "c"])
+            #expect(run.lines.dropFirst(2).first?.split(separator: " ") == ["0", "65534", "1"])
+            #expect(run.lines.last == "deny")
+        }
+    }
+
+    @Test func rootlessChrootAndProcInANewPIDNamespace() {
+        // What this kernel allows an unprivileged user, asked of unshare(1) first.
+        let probe = TestHost.shell("setpriv --reuid=65534 --regid=65534 --clear-groups unshare -rmpf mount -t proc proc /proc 2>/dev/null")
+        guard probe == 0 else {
+            print("skipped: this kernel does not let an unprivileged user mount proc in a new PID namespace (unshare -rmpf: \(probe))")
+            return
+        }
+        withHostUnchanged { marker in
+            let run = TestHost.run(["-c", "unshare user mount pid; chroot \(TestHost.rootfs); mount proc /proc; exec ps"],
+                                   marker: marker, user: nobody)
+            #expect(run.status == 0, "\(run.stderr)")
+            let pids = run.lines.dropFirst().compactMap { $0.split(separator: " ").first.flatMap { Int($0) } }
+            #expect(pids == [1, 2], "\(run.stdout)")
+        }
+    }
+
+    @Test func rootlessMappingSomeoneElsesUIDFailsCleanly() {
+        withHostUnchanged { marker in
+            let run = TestHost.run(["-c", "unshare user; map uid 0 0 1; exec id"], marker: marker, user: nobody)
+            #expect(run.status == 125)
+            #expect(run.stderr.contains("uid_map: 0 0 1: Operation not permitted"), "\(run.stderr)")
+            #expect(run.stdout.isEmpty)
+        }
+    }
+
+    @Test func rootlessSetUserSaysWhySetgroupsIsDenied() {
+        withHostUnchanged { marker in
+            let run = TestHost.run(["-c", "unshare user; set user 0; exec id"], marker: marker, user: nobody)
+            #expect(run.status == 125)
+            #expect(run.stderr.contains("user namespace made without root"), "\(run.stderr)")
+        }
+    }
+}

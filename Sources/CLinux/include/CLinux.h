@@ -39,10 +39,19 @@
 /// (setpgid(0, 0)), as a shell does for a job: the parent's own setpgid fails with EACCES
 /// once the child has exec'd, so both sides call it and whichever runs first wins.
 ///
+/// With `maps_fds` non-NULL (a new user namespace: a pipe, read end first), the child
+/// closes its copy of the write end and reads one byte from the read end before
+/// execve: the parent writes it once the uid/gid maps are written. execve computes the
+/// new program's capabilities from its uid in the namespace (capabilities(7),
+/// "Capabilities and execution of programs by root"): before the maps that uid is
+/// unmapped and the re-executed child would start with no capabilities in its own
+/// namespaces; after them it is 0 and keeps them all. EOF instead of the byte (the
+/// parent failed to write the maps and reports it) makes the child _exit(125) silently.
+///
 /// Returns the child's pid, or -errno if clone3 failed.
 pid_t cfs_clone3_exec(uint64_t flags, const char *path, char *const argv[],
                       char *const envp[], const int *inherit, int inherit_count,
-                      int error_fd, int new_process_group);
+                      int error_fd, int new_process_group, const int *maps_fds);
 
 /// pipe2(2) with O_CLOEXEC. Why C: glibc declares pipe2 only under _GNU_SOURCE, which
 /// Swift's Glibc module is not built with. Returns 0 or -errno.

@@ -1,0 +1,100 @@
+import CFSLanguage
+import Glibc
+import Testing
+@testable import Sandbox
+
+/// `unshare user` and `map`: the parent's side against the recording double.
+@Suite struct UserNamespaceTests {
+    func parent(_ plan: Plan, uid: uid_t = 1000, gid: gid_t = 100, euid: uid_t = 1000,
+                configure: (RecordingSyscalls) -> Void = { _ in })
+        -> (outcome: RunOutcome, calls: [String])
+    {
+        let sys = RecordingSyscalls()
+        sys.user = (uid, gid, euid)
+        configure(sys)
+        let outcome = runParent(plan, argv: ["true"], options: RunOptions(), sys: sys)
+        return (outcome, sys.calls)
+    }
+
+    @Test func rootlessMapsTheInvokingUserToRootBetweenCloneAndReexec() {
+        let (outcome, calls) = parent(makePlan([.user, .uts]))
+        #expect(outcome == .exited(0))
+        #expect(calls == [
+            "parent: pipe2([3, 4], O_CLOEXEC)", "parent: pipe2([5, 6], O_CLOEXEC)",
+            "parent: pipe2([7, 8], O_CLOEXEC)", "parent: pipe2([9, 10], O_CLOEXEC)",
+            "parent: clone3(CLONE_NEWUTS|CLONE_NEWUSER|SIGCHLD) = 4242",
+            "child: read(9, the maps written)",
+            #"parent: write("/proc/4242/uid_map", "0 1000 1")"#,
+            #"parent: write("/proc/4242/setgroups", "deny")"#,
+            #"parent: write("/proc/4242/gid_map", "0 100 1")"#,
+            "parent: write(10, the maps written)",
+            #"child: execve("/proc/self/exe", ["cfsh", "__cfsh_child", "3", "5", "8"], ENV)"#,
+            "parent: write(4, the plan)", #"parent: write(6, "go")"#,
+            "parent: read(7, the error pipe)", "parent: wait4(4242)",
+        ])
+    }
+
+    @Test func rootWritesThePlansMapsAndLeavesSetgroupsAllowed() {
+        var plan = makePlan([.user])
+        plan.uidMaps = [IDMap(inside: 0, outside: 100000, count: 1000),
+                        IDMap(inside: 1000, outside: 0, count: 1)]
+        plan.gidMaps = [IDMap(inside: 0, outside: 100000, count: 65536)]
+        let calls = parent(plan, uid: 0, gid: 0, euid: 0).calls.filter { $0.contains("/proc/4242") }
+        #expect(calls == [
+            "parent: write(\"/proc/4242/uid_map\", \"0 100000 1000\\n1000 0 1\")",
+            #"parent: write("/proc/4242/gid_map", "0 100000 65536")"#,
+        ])
+    }
+
+    @Test func noMapsAndNoFourthPipeWithoutAUserNamespace() {
+        let calls = parent(makePlan([.uts])).calls
+        #expect(!calls.contains { $0.contains("/proc/4242") || $0.contains("maps") })
+        #expect(calls.filter { $0.contains("pipe2") }.count == 3)
+    }
+
+    @Test func aMapThatCannotBeWrittenStopsTheRunBeforeThePlanAndReapsTheChild() {
+        for file in ["uid_map", "setgroups", "gid_map"] {
+            let (outcome, calls) = parent(makePlan([.user])) { $0.fail(file, with: EPERM) }
+            guard case .failed(let failure) = outcome else { Issue.record("\(outcome)"); continue }
+            #expect(failure.step == file)
+            #expect(failure.stepIndex == nil)
+            #expect(failure.status == 125)
+            #expect(failure.message.hasPrefix("\(file): "), "\(failure.message)")
+            #expect(failure.message.contains("only your own uid and gid can be mapped: uid 1000, gid 100"))
+            // The child never gets its byte (it sees EOF and exits), the plan or "go";
+            // it is still waited for.
+            #expect(!calls.contains { $0.contains("the maps written)") && $0.hasPrefix("parent") })
+            #expect(!calls.contains { $0.contains("the plan") || $0.contains("\"go\"") })
+            #expect(!calls.contains { $0.hasPrefix("child: execve") })
+            #expect(calls.last == "parent: wait4(4242)")
+        }
+    }
+
+    @Test func theMessageNamesTheMapLines() {
+        var plan = makePlan([.user])
+        plan.uidMaps = [IDMap(inside: 0, outside: 0, count: 1), IDMap(inside: 1, outside: 5, count: 2)]
+        let (outcome, _) = parent(plan, uid: 0, gid: 0, euid: 0) { $0.fail("uid_map", with: EINVAL) }
+        #expect(outcome == .failed(SandboxFailure(stepIndex: nil, step: "uid_map", errno: EINVAL,
+                                                  message: "uid_map: 0 0 1, 1 5 2: Invalid argument",
+                                                  status: 125)))
+    }
+
+    @Test func explainShowsTheMapsBeforeTheReexec() {
+        let lines = Sandbox.explain(makePlan([.user, .uts], [.setHostname("c")]), argv: ["/bin/true"])
+        let uidMap = lines.firstIndex { $0.contains("uid_map") } ?? -1
+        let reexec = lines.firstIndex { $0.contains("__cfsh_child") } ?? -1
+        let hostname = lines.firstIndex { $0.contains("sethostname") } ?? -1
+        #expect(uidMap > 0 && uidMap < reexec && reexec < hostname, "\(lines)")
+        #expect(lines.contains { $0.contains("gid_map") })
+    }
+
+    @Test func rootlessSetUserExplainsWhySetgroupsIsDenied() {
+        let again = RecordingSyscalls()
+        again.fail("setgroups", with: EPERM)
+        do {
+            try childSetUser(UserIDs(uid: 0, gid: 0), inUserNamespace: true, sys: again)
+        } catch let error as StepError {
+            #expect(error.failure(index: nil).message.contains("user namespace made without root"))
+        } catch { Issue.record("\(error)") }
+    }
+}
