@@ -69,6 +69,10 @@ int cfs_close_range(unsigned int first, unsigned int last) {
 int cfs_setresuid(uid_t uid) { return setresuid(uid, uid, uid) == 0 ? 0 : -errno; }
 int cfs_setresgid(gid_t gid) { return setresgid(gid, gid, gid) == 0 ? 0 : -errno; }
 
+int cfs_pivot_root(const char *new_root, const char *put_old) {
+    return syscall(SYS_pivot_root, new_root, put_old) == 0 ? 0 : -errno;
+}
+
 int cfs_open_in_root(int root_fd, const char *path) {
     struct open_how how;
     memset(&how, 0, sizeof how);

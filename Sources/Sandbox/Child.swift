@@ -124,6 +124,8 @@ func childApplySteps(_ plan: Plan, sys: Syscalls,
                 try childUmount(target, plan: plan, sys: sys)
             case .chroot(let directory):
                 try childChroot(directory, sys: sys)
+            case .pivotRoot(let directory):
+                try childPivotRoot(directory, plan: plan, sys: sys)
             case .chdir(let directory):
                 try childChdir(directory, sys: sys)
             case .setEnv(let name, let value):
@@ -132,7 +134,7 @@ func childApplySteps(_ plan: Plan, sys: Syscalls,
                 environment.unset(name)
             case .clearEnv:
                 environment.clear()
-            case .pivotRoot, .rlimit, .capDrop, .capKeep, .noNewPrivs, .netUp:
+            case .rlimit, .capDrop, .capKeep, .noNewPrivs, .netUp:
                 // Refused before anything runs (`Sandbox.refusal`); never silently skipped.
                 let name = unbuiltStepName(planStep.action)
                 throw StepError(step: name, subject: "refused", errno: Errno(ENOSYS),

@@ -75,9 +75,10 @@ func childUmount(_ target: String, plan: Plan, sys: Syscalls) throws {
 }
 
 /// The validator checks this too; the child checks again where the work is done.
-private func refuseOutsideNewMountNamespace(_ plan: Plan, subject: String) throws {
+func refuseOutsideNewMountNamespace(_ plan: Plan, subject: String,
+                                    step: String = "mount") throws {
     guard plan.namespaces.contains(.mount) else {
-        throw StepError(step: "mount", subject: subject, errno: Errno(EPERM),
+        throw StepError(step: step, subject: subject, errno: Errno(EPERM),
                         reason: "refusing to change the host's mounts: the plan has no `unshare mount`")
     }
 }

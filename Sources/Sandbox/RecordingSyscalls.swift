@@ -136,6 +136,10 @@ public final class RecordingSyscalls: Syscalls {
         try record("chroot", "chroot(\(SyscallText.quote(path)))")
     }
 
+    public func pivotRoot(_ newRoot: String, _ putOld: String) throws {
+        try record("pivot_root", "pivot_root(\(SyscallText.quote(newRoot)), \(SyscallText.quote(putOld)))")
+    }
+
     public func chdir(_ path: String) throws {
         try record("chdir", "chdir(\(SyscallText.quote(path)))")
     }

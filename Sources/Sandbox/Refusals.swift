@@ -14,7 +14,7 @@ func refusalOfUnbuiltCommand(_ command: PlanCommand) -> String? {
         switch step {
         case .mount(let mount) where mount.kind == .overlay || mount.kind == .dev:
             name = "mount \(mount.kind.rawValue)"
-        case .pivotRoot, .rlimit, .capDrop, .capKeep, .noNewPrivs, .netUp:
+        case .rlimit, .capDrop, .capKeep, .noNewPrivs, .netUp:
             name = unbuiltStepName(step)
         default:
             return nil
@@ -25,7 +25,6 @@ func refusalOfUnbuiltCommand(_ command: PlanCommand) -> String? {
 
 func unbuiltStepName(_ step: Step) -> String {
     switch step {
-    case .pivotRoot: return "pivot_root"
     case .rlimit: return "rlimit"
     case .capDrop, .capKeep: return "cap"
     case .noNewPrivs: return "no_new_privs"

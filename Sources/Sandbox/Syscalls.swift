@@ -47,6 +47,7 @@ public protocol Syscalls: AnyObject {
     /// statvfs(3)'s f_flag of the mount at `path` (ST_RDONLY, ST_NOSUID, ...).
     func mountFlags(_ path: String) throws -> UInt
     func chroot(_ path: String) throws
+    func pivotRoot(_ newRoot: String, _ putOld: String) throws
     func chdir(_ path: String) throws
     func setgroups(_ groups: [gid_t]) throws
     func setresgid(_ gid: gid_t) throws
@@ -172,6 +173,9 @@ public final class LinuxSyscalls: Syscalls {
     }
 
     public func chroot(_ path: String) throws { try check(Glibc.chroot(path)) }
+    public func pivotRoot(_ newRoot: String, _ putOld: String) throws {
+        try checkNegated(cfs_pivot_root(newRoot, putOld))
+    }
     public func chdir(_ path: String) throws { try check(Glibc.chdir(path)) }
 
     public func setgroups(_ groups: [gid_t]) throws {

@@ -57,6 +57,10 @@ final class TracingSyscalls: Syscalls {
         show("chroot(\(SyscallText.quote(path)))")
         try base.chroot(path)
     }
+    func pivotRoot(_ newRoot: String, _ putOld: String) throws {
+        show("pivot_root(\(SyscallText.quote(newRoot)), \(SyscallText.quote(putOld)))")
+        try base.pivotRoot(newRoot, putOld)
+    }
     func chdir(_ path: String) throws {
         show("chdir(\(SyscallText.quote(path)))")
         try base.chdir(path)

@@ -159,9 +159,9 @@ import Testing
     }
 
     @Test func unbuiltStepsFailInsteadOfBeingSkipped() {
-        let result = apply(makePlan([.mount], [.chdir("/"), .pivotRoot("/r")]))
+        let result = apply(makePlan([.mount], [.chdir("/"), .noNewPrivs]))
         #expect(result.failure?.stepIndex == 1)
         #expect(result.failure?.errno == ENOSYS)
-        #expect(result.failure?.message.contains("pivot_root is not supported") == true)
+        #expect(result.failure?.message.contains("no_new_privs is not supported") == true)
     }
 }

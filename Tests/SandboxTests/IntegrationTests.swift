@@ -318,3 +318,39 @@ struct UserNamespaceIntegrationTests {
         }
     }
 }
+
+/// `pivot_root`, for real: the old root is gone, not just out of sight.
+@Suite(.serialized, .enabled(if: TestHost.available))
+struct PivotRootIntegrationTests {
+    let nobody = "65534"
+
+    /// Mount points of the sandbox, from its /proc/self/mountinfo lines.
+    func mountPoints(_ lines: [String]) -> [String] {
+        lines.filter { $0.split(separator: " ").count > 6 }.map { String($0.split(separator: " ")[4]) }
+    }
+
+    @Test func asRootTheRootfsIsRootAndNoHostMountIsLeft() {
+        withHostUnchanged { marker in
+            let run = TestHost.run(["-c", "unshare mount pid; pivot_root \(TestHost.rootfs); mount proc /proc; exec sh -c 'ls /; echo mounts:; cat /proc/self/mountinfo; pwd'"],
+                                   marker: marker)
+            #expect(run.status == 0, "\(run.stderr)")
+            let split = run.lines.firstIndex(of: "mounts:") ?? 0
+            #expect(Set(run.lines[..<split]).isSuperset(of: ["bin", "etc", "linuxrc", "proc"]))
+            #expect(mountPoints(Array(run.lines[split...])) == ["/", "/proc"], "\(run.stdout)")
+            #expect(run.lines.last == "/")
+        }
+    }
+
+    @Test func rootlessWithProcMountedBeforeThePivot() {
+        // The kernel lets a user namespace mount proc only while a full proc is visible
+        // in its mount namespace (mount_namespaces(7)); after the pivot there is none.
+        withHostUnchanged { marker in
+            let run = TestHost.run(["-c", "unshare user mount pid; mount proc \(TestHost.rootfs)/proc; pivot_root \(TestHost.rootfs); exec sh -c 'ls /; echo mounts:; cat /proc/self/mountinfo'"],
+                                   marker: marker, user: nobody)
+            #expect(run.status == 0, "\(run.stderr)")
+            let split = run.lines.firstIndex(of: "mounts:") ?? 0
+            #expect(run.lines[..<split].contains("linuxrc"))
+            #expect(mountPoints(Array(run.lines[split...])) == ["/", "/proc"], "\(run.stdout)")
+        }
+    }
+}

@@ -7,7 +7,6 @@ import Testing
 @Suite struct PlanLevelTests {
     @Test func unbuiltCommandsAreRefusedByName() {
         let refused: [(PlanCommand, String)] = [
-            (.step(.pivotRoot("/r")), "pivot_root"),
             (.limit(.pids(10)), "limit"),
             (.step(.rlimit(ResourceLimit(name: .nofile, soft: 1, hard: 1))), "rlimit"),
             (.step(.capDrop(.all)), "cap"),
@@ -25,7 +24,7 @@ import Testing
             .setUser(UserIDs(uid: 1, gid: nil)), .step(.setHostname("c")), .step(.chroot("/")),
             .step(.mount(Mount(kind: .tmpfs, source: nil, target: "/t", options: ["size=1m"]))),
             .step(.mount(Mount(kind: .bind, source: "/a", target: "/b", options: ["ro"]))),
-            .step(.umount(target: "/t")), .step(.chdir("/")), .step(.clearEnv),
+            .step(.umount(target: "/t")), .step(.chdir("/")), .step(.clearEnv), .step(.pivotRoot("/r")),
             .unshare([.uts, .user]), .map(.uid, IDMap(inside: 0, outside: 1000, count: 1)),
         ]
         for command in accepted { #expect(Sandbox.refusal(for: command) == nil, "\(command)") }

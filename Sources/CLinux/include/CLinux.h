@@ -70,4 +70,7 @@ int cfs_setresgid(gid_t gid);
 /// variadic. Returns an fd or -errno.
 int cfs_open_in_root(int root_fd, const char *path);
 
+/// pivot_root(2). Why C: glibc has no wrapper; `syscall` is variadic. Returns 0 or -errno.
+int cfs_pivot_root(const char *new_root, const char *put_old);
+
 #endif
