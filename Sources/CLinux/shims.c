@@ -3,10 +3,13 @@
 
 #include <errno.h>
 #include <fcntl.h>
+#include <linux/capability.h>
 #include <linux/openat2.h>
 #include <linux/sched.h>
 #include <signal.h>
 #include <string.h>
+#include <sys/prctl.h>
+#include <sys/resource.h>
 #include <sys/syscall.h>
 #include <unistd.h>
 
@@ -68,6 +71,35 @@ int cfs_close_range(unsigned int first, unsigned int last) {
 
 int cfs_setresuid(uid_t uid) { return setresuid(uid, uid, uid) == 0 ? 0 : -errno; }
 int cfs_setresgid(gid_t gid) { return setresgid(gid, gid, gid) == 0 ? 0 : -errno; }
+
+int cfs_setrlimit(int resource, uint64_t soft, uint64_t hard) {
+    struct rlimit64 limit = { .rlim_cur = soft, .rlim_max = hard };
+    return prlimit64(0, (enum __rlimit_resource)resource, &limit, NULL) == 0 ? 0 : -errno;
+}
+
+int cfs_prctl(int option, unsigned long arg2, unsigned long arg3) {
+    return prctl(option, arg2, arg3, 0UL, 0UL) == 0 ? 0 : -errno;
+}
+
+int cfs_capget(uint64_t *effective, uint64_t *permitted, uint64_t *inheritable) {
+    struct __user_cap_header_struct header = { _LINUX_CAPABILITY_VERSION_3, 0 };
+    struct __user_cap_data_struct data[2];
+    memset(data, 0, sizeof data);
+    if (syscall(SYS_capget, &header, data) != 0) return -errno;
+    *effective = data[0].effective | ((uint64_t)data[1].effective << 32);
+    *permitted = data[0].permitted | ((uint64_t)data[1].permitted << 32);
+    *inheritable = data[0].inheritable | ((uint64_t)data[1].inheritable << 32);
+    return 0;
+}
+
+int cfs_capset(uint64_t effective, uint64_t permitted, uint64_t inheritable) {
+    struct __user_cap_header_struct header = { _LINUX_CAPABILITY_VERSION_3, 0 };
+    struct __user_cap_data_struct data[2] = {
+        { (uint32_t)effective, (uint32_t)permitted, (uint32_t)inheritable },
+        { (uint32_t)(effective >> 32), (uint32_t)(permitted >> 32), (uint32_t)(inheritable >> 32) },
+    };
+    return syscall(SYS_capset, &header, data) == 0 ? 0 : -errno;
+}
 
 int cfs_pivot_root(const char *new_root, const char *put_old) {
     return syscall(SYS_pivot_root, new_root, put_old) == 0 ? 0 : -errno;

@@ -134,7 +134,15 @@ func childApplySteps(_ plan: Plan, sys: Syscalls,
                 environment.unset(name)
             case .clearEnv:
                 environment.clear()
-            case .rlimit, .capDrop, .capKeep, .noNewPrivs, .netUp:
+            case .rlimit(let limit):
+                try childSetResourceLimit(limit, sys: sys)
+            case .capDrop(let caps):
+                try childDropCapabilities(caps, sys: sys)
+            case .capKeep(let caps):
+                try childKeepCapabilities(caps, sys: sys)
+            case .noNewPrivs:
+                try childSetNoNewPrivs(sys: sys)
+            case .netUp:
                 // Refused before anything runs (`Sandbox.refusal`); never silently skipped.
                 let name = unbuiltStepName(planStep.action)
                 throw StepError(step: name, subject: "refused", errno: Errno(ENOSYS),

@@ -19,6 +19,8 @@ public final class RecordingSyscalls: Syscalls {
     public var execveResult: (String) -> Errno? = { _ in nil }
     /// What `invokingUser` returns: cfsh's own ids unless a test sets them.
     public var user: (uid: uid_t, gid: gid_t, euid: uid_t) = (getuid(), getgid(), geteuid())
+    /// What capget returns: root's, every capability the language knows.
+    public var capabilitySets = CapabilitySets(effective: (1 << 41) - 1, permitted: (1 << 41) - 1)
     /// Called when the parent writes "go": explain runs the child here.
     var onGo: (() -> Void)?
 
@@ -154,6 +156,32 @@ public final class RecordingSyscalls: Syscalls {
 
     public func setresuid(_ uid: uid_t) throws {
         try record("setresuid", "setresuid(\(uid), \(uid), \(uid))")
+    }
+
+    public func setrlimit(_ resource: Int32, soft: UInt64, hard: UInt64) throws {
+        try record("prlimit64", SyscallText.prlimit(resource, soft: soft, hard: hard))
+    }
+
+    public func setNoNewPrivs() throws {
+        try record("prctl", "prctl(PR_SET_NO_NEW_PRIVS, 1)")
+    }
+
+    public func dropBoundingCapability(_ capability: Int) throws {
+        try record("prctl", "prctl(PR_CAPBSET_DROP, \(SyscallText.capability(capability)))")
+    }
+
+    public func clearAmbientCapabilities() throws {
+        try record("prctl", "prctl(PR_CAP_AMBIENT, PR_CAP_AMBIENT_CLEAR_ALL)")
+    }
+
+    public func capget() throws -> CapabilitySets {
+        try record("capget", "capget()")
+        return capabilitySets
+    }
+
+    public func capset(_ sets: CapabilitySets) throws {
+        try record("capset", SyscallText.capset(sets))
+        capabilitySets = sets
     }
 
     public func setCloseOnExec(_ fd: Int32) throws {

@@ -14,7 +14,7 @@ func refusalOfUnbuiltCommand(_ command: PlanCommand) -> String? {
         switch step {
         case .mount(let mount) where mount.kind == .overlay || mount.kind == .dev:
             name = "mount \(mount.kind.rawValue)"
-        case .rlimit, .capDrop, .capKeep, .noNewPrivs, .netUp:
+        case .netUp:
             name = unbuiltStepName(step)
         default:
             return nil
@@ -25,9 +25,6 @@ func refusalOfUnbuiltCommand(_ command: PlanCommand) -> String? {
 
 func unbuiltStepName(_ step: Step) -> String {
     switch step {
-    case .rlimit: return "rlimit"
-    case .capDrop, .capKeep: return "cap"
-    case .noNewPrivs: return "no_new_privs"
     case .netUp: return "net"
     default: return "\(step)"
     }

@@ -2,6 +2,7 @@
 import Glibc
 #endif
 import CLinux
+import CFSLanguage
 
 /// One syscall as strace(1) would print it: the lines of `explain` and of `set trace on`.
 enum SyscallText {
@@ -62,6 +63,24 @@ enum SyscallText {
 
     static func umount(_ target: String, flags: Int32) -> String {
         "umount2(\(quote(target)), \(flags))"
+    }
+
+    static func prlimit(_ resource: Int32, soft: UInt64, hard: UInt64) -> String {
+        func value(_ v: UInt64) -> String { v == UInt64.max ? "RLIM_INFINITY" : String(v) }
+        let name = ResourceLimit.Name.allCases.first { resourceNumber($0) == resource }
+            .map { "RLIMIT_" + $0.rawValue.uppercased() } ?? String(resource)
+        return "prlimit64(0, \(name), {rlim_cur=\(value(soft)), rlim_max=\(value(hard))}, NULL)"
+    }
+
+    static func capability(_ number: Int) -> String {
+        number < Capability.names.count ? "CAP_" + Capability.names[number].uppercased()
+            : String(number)
+    }
+
+    static func capset(_ sets: CapabilitySets) -> String {
+        func hex(_ v: UInt64) -> String { "0x" + String(v, radix: 16) }
+        return "capset(effective=\(hex(sets.effective)), permitted=\(hex(sets.permitted)), "
+            + "inheritable=\(hex(sets.inheritable)))"
     }
 
     static func execve(_ path: String, _ argv: [String]) -> String {

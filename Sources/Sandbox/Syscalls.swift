@@ -52,11 +52,33 @@ public protocol Syscalls: AnyObject {
     func setgroups(_ groups: [gid_t]) throws
     func setresgid(_ gid: gid_t) throws
     func setresuid(_ uid: uid_t) throws
+    /// prlimit(0, resource, {soft, hard}): setrlimit(2) with 64-bit values.
+    func setrlimit(_ resource: Int32, soft: UInt64, hard: UInt64) throws
+    /// prctl(PR_SET_NO_NEW_PRIVS, 1).
+    func setNoNewPrivs() throws
+    /// prctl(PR_CAPBSET_DROP, capability).
+    func dropBoundingCapability(_ capability: Int) throws
+    /// prctl(PR_CAP_AMBIENT, PR_CAP_AMBIENT_CLEAR_ALL).
+    func clearAmbientCapabilities() throws
+    func capget() throws -> CapabilitySets
+    func capset(_ sets: CapabilitySets) throws
     func setCloseOnExec(_ fd: Int32) throws
     /// close_range(first, last).
     func closeRange(_ first: UInt32, _ last: UInt32) throws
     /// Only returns by throwing; the recorder returns normally ("the command would run").
     func execve(_ path: String, _ argv: [String], _ env: CommandEnvironment) throws
+}
+
+/// A process's capability sets (capabilities(7)), bit n for capability n.
+public struct CapabilitySets: Equatable, Sendable {
+    public var effective: UInt64 = 0
+    public var permitted: UInt64 = 0
+    public var inheritable: UInt64 = 0
+    public init(effective: UInt64 = 0, permitted: UInt64 = 0, inheritable: UInt64 = 0) {
+        self.effective = effective
+        self.permitted = permitted
+        self.inheritable = inheritable
+    }
 }
 
 /// The real thing.
@@ -184,6 +206,32 @@ public final class LinuxSyscalls: Syscalls {
 
     public func setresgid(_ gid: gid_t) throws { try checkNegated(cfs_setresgid(gid)) }
     public func setresuid(_ uid: uid_t) throws { try checkNegated(cfs_setresuid(uid)) }
+
+    public func setrlimit(_ resource: Int32, soft: UInt64, hard: UInt64) throws {
+        try checkNegated(cfs_setrlimit(resource, soft, hard))
+    }
+
+    public func setNoNewPrivs() throws {
+        try checkNegated(cfs_prctl(CFS_PR_SET_NO_NEW_PRIVS, 1, 0))
+    }
+
+    public func dropBoundingCapability(_ capability: Int) throws {
+        try checkNegated(cfs_prctl(CFS_PR_CAPBSET_DROP, UInt(capability), 0))
+    }
+
+    public func clearAmbientCapabilities() throws {
+        try checkNegated(cfs_prctl(CFS_PR_CAP_AMBIENT, UInt(CFS_PR_CAP_AMBIENT_CLEAR_ALL), 0))
+    }
+
+    public func capget() throws -> CapabilitySets {
+        var sets = CapabilitySets()
+        try checkNegated(cfs_capget(&sets.effective, &sets.permitted, &sets.inheritable))
+        return sets
+    }
+
+    public func capset(_ sets: CapabilitySets) throws {
+        try checkNegated(cfs_capset(sets.effective, sets.permitted, sets.inheritable))
+    }
 
     public func setCloseOnExec(_ fd: Int32) throws {
         try check(fcntl(fd, F_SETFD, FD_CLOEXEC))

@@ -77,6 +77,27 @@ final class TracingSyscalls: Syscalls {
         show("setresuid(\(uid), \(uid), \(uid))")
         try base.setresuid(uid)
     }
+    func setrlimit(_ resource: Int32, soft: UInt64, hard: UInt64) throws {
+        show(SyscallText.prlimit(resource, soft: soft, hard: hard))
+        try base.setrlimit(resource, soft: soft, hard: hard)
+    }
+    func setNoNewPrivs() throws {
+        show("prctl(PR_SET_NO_NEW_PRIVS, 1)")
+        try base.setNoNewPrivs()
+    }
+    func dropBoundingCapability(_ capability: Int) throws {
+        show("prctl(PR_CAPBSET_DROP, \(SyscallText.capability(capability)))")
+        try base.dropBoundingCapability(capability)
+    }
+    func clearAmbientCapabilities() throws {
+        show("prctl(PR_CAP_AMBIENT, PR_CAP_AMBIENT_CLEAR_ALL)")
+        try base.clearAmbientCapabilities()
+    }
+    func capget() throws -> CapabilitySets { try base.capget() }
+    func capset(_ sets: CapabilitySets) throws {
+        show(SyscallText.capset(sets))
+        try base.capset(sets)
+    }
     func setCloseOnExec(_ fd: Int32) throws { try base.setCloseOnExec(fd) }
     func closeRange(_ first: UInt32, _ last: UInt32) throws { try base.closeRange(first, last) }
     func execve(_ path: String, _ argv: [String], _ env: CommandEnvironment) throws {

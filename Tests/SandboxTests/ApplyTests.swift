@@ -159,9 +159,9 @@ import Testing
     }
 
     @Test func unbuiltStepsFailInsteadOfBeingSkipped() {
-        let result = apply(makePlan([.mount], [.chdir("/"), .noNewPrivs]))
+        let result = apply(makePlan([.net], [.chdir("/"), .netUp(interface: "lo")]))
         #expect(result.failure?.stepIndex == 1)
         #expect(result.failure?.errno == ENOSYS)
-        #expect(result.failure?.message.contains("no_new_privs is not supported") == true)
+        #expect(result.failure?.message.contains("net is not supported") == true)
     }
 }

@@ -354,3 +354,54 @@ struct PivotRootIntegrationTests {
         }
     }
 }
+
+/// rlimit, cap and no_new_privs, for real: what the command's /proc/self/status says.
+@Suite(.serialized, .enabled(if: TestHost.available))
+struct PrivilegeIntegrationTests {
+    func status(_ run: TestHost.Run, _ field: String) -> String? {
+        run.lines.first { $0.hasPrefix(field + ":") }?.split(separator: "\t").last.map(String.init)
+    }
+
+    let show = "exec sh -c 'ulimit -Sn; ulimit -Hn; grep -E \"^Cap|NoNewPrivs\" /proc/self/status'"
+
+    @Test func asRoot() {
+        withHostUnchanged { marker in
+            let run = TestHost.run(["-c", "rlimit nofile 100:200; no_new_privs; cap drop sys_admin net_raw; \(show)"],
+                                   marker: marker)
+            #expect(run.status == 0, "\(run.stderr)")
+            #expect(run.lines.prefix(2) == ["100", "200"])
+            #expect(status(run, "NoNewPrivs") == "1")
+            let bounding = UInt64(status(run, "CapBnd") ?? "", radix: 16) ?? 0
+            let effective = UInt64(status(run, "CapEff") ?? "", radix: 16) ?? 0
+            for cap in [21, 13] {  // sys_admin, net_raw
+                #expect(bounding & (1 << cap) == 0)
+                #expect(effective & (1 << cap) == 0)
+            }
+            #expect(effective & 1 == 1, "chown is kept")
+
+            let keep = TestHost.run(["-c", "cap keep chown; \(show)"], marker: marker)
+            #expect(status(keep, "CapEff") == "0000000000000001", "\(keep.stdout)")
+            #expect(status(keep, "CapBnd") == "0000000000000001")
+        }
+    }
+
+    @Test func rootlessInAUserNamespace() {
+        withHostUnchanged { marker in
+            let run = TestHost.run(["-c", "unshare user; rlimit nofile 50; cap drop all; no_new_privs; \(show)"],
+                                   marker: marker, user: "65534")
+            #expect(run.status == 0, "\(run.stderr)")
+            #expect(run.lines.prefix(2) == ["50", "50"])
+            #expect(status(run, "CapEff") == "0000000000000000")
+            #expect(status(run, "CapBnd") == "0000000000000000")
+            #expect(status(run, "NoNewPrivs") == "1")
+        }
+    }
+
+    @Test func rootlessCannotRaiseAHardLimit() {
+        withHostUnchanged { marker in
+            let run = TestHost.run(["-c", "rlimit nofile unlimited; exec true"], marker: marker, user: "65534")
+            #expect(run.status == 125)
+            #expect(run.stderr.contains("error: rlimit: nofile: Operation not permitted"), "\(run.stderr)")
+        }
+    }
+}

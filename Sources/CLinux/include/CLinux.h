@@ -70,6 +70,26 @@ int cfs_setresgid(gid_t gid);
 /// variadic. Returns an fd or -errno.
 int cfs_open_in_root(int root_fd, const char *path);
 
+/// prlimit(2) of this process: setrlimit with 64-bit values. Why C: glibc declares
+/// prlimit only under _GNU_SOURCE, and setrlimit's resource parameter there is an enum
+/// type Swift imports awkwardly. Returns 0 or -errno.
+int cfs_setrlimit(int resource, uint64_t soft, uint64_t hard);
+
+/// prctl(2) with two arguments (PR_SET_NO_NEW_PRIVS, PR_CAPBSET_DROP, PR_CAP_AMBIENT).
+/// Why C: prctl is variadic. Returns 0 or -errno.
+int cfs_prctl(int option, unsigned long arg2, unsigned long arg3);
+
+/// capget(2) / capset(2) of this process, version 3 (64-bit sets). Why C: no glibc
+/// wrapper (libcap is not a dependency) and the header's structs are not in Swift's
+/// Glibc module. Return 0 or -errno.
+int cfs_capget(uint64_t *effective, uint64_t *permitted, uint64_t *inheritable);
+int cfs_capset(uint64_t effective, uint64_t permitted, uint64_t inheritable);
+
+#define CFS_PR_SET_NO_NEW_PRIVS 38
+#define CFS_PR_CAPBSET_DROP 24
+#define CFS_PR_CAP_AMBIENT 47
+#define CFS_PR_CAP_AMBIENT_CLEAR_ALL 4
+
 /// pivot_root(2). Why C: glibc has no wrapper; `syscall` is variadic. Returns 0 or -errno.
 int cfs_pivot_root(const char *new_root, const char *put_old);
 
