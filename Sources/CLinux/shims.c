@@ -5,10 +5,13 @@
 #include <fcntl.h>
 #include <linux/capability.h>
 #include <linux/openat2.h>
+#include <net/if.h>
 #include <linux/sched.h>
 #include <signal.h>
 #include <string.h>
+#include <sys/ioctl.h>
 #include <sys/prctl.h>
+#include <sys/socket.h>
 #include <sys/resource.h>
 #include <sys/syscall.h>
 #include <unistd.h>
@@ -99,6 +102,24 @@ int cfs_capset(uint64_t effective, uint64_t permitted, uint64_t inheritable) {
         { (uint32_t)(effective >> 32), (uint32_t)(permitted >> 32), (uint32_t)(inheritable >> 32) },
     };
     return syscall(SYS_capset, &header, data) == 0 ? 0 : -errno;
+}
+
+int cfs_interface_up(const char *name) {
+    struct ifreq request;
+    memset(&request, 0, sizeof request);
+    if (strlen(name) >= sizeof request.ifr_name) return -EINVAL;
+    strcpy(request.ifr_name, name);
+    int fd = socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0);
+    if (fd < 0) return -errno;
+    int result = 0;
+    if (ioctl(fd, SIOCGIFFLAGS, &request) != 0) {
+        result = -errno;
+    } else {
+        request.ifr_flags |= IFF_UP;
+        if (ioctl(fd, SIOCSIFFLAGS, &request) != 0) result = -errno;
+    }
+    close(fd);
+    return result;
 }
 
 int cfs_pivot_root(const char *new_root, const char *put_old) {

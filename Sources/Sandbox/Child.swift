@@ -142,11 +142,8 @@ func childApplySteps(_ plan: Plan, sys: Syscalls,
                 try childKeepCapabilities(caps, sys: sys)
             case .noNewPrivs:
                 try childSetNoNewPrivs(sys: sys)
-            case .netUp:
-                // Refused before anything runs (`Sandbox.refusal`); never silently skipped.
-                let name = unbuiltStepName(planStep.action)
-                throw StepError(step: name, subject: "refused", errno: Errno(ENOSYS),
-                                reason: "\(name) is not supported by this version of cfsh yet")
+            case .netUp(let interface):
+                try childNetUp(interface, plan: plan, sys: sys)
             }
         } catch let error as StepError {
             return error.failure(index: index)

@@ -184,6 +184,10 @@ public final class RecordingSyscalls: Syscalls {
         capabilitySets = sets
     }
 
+    public func interfaceUp(_ name: String) throws {
+        try record("ioctl", SyscallText.interfaceUp(name))
+    }
+
     public func setCloseOnExec(_ fd: Int32) throws {
         try record("fcntl", "fcntl(\(fd), F_SETFD, FD_CLOEXEC)")
     }

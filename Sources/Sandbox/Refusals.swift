@@ -14,18 +14,9 @@ func refusalOfUnbuiltCommand(_ command: PlanCommand) -> String? {
         switch step {
         case .mount(let mount) where mount.kind == .overlay || mount.kind == .dev:
             name = "mount \(mount.kind.rawValue)"
-        case .netUp:
-            name = unbuiltStepName(step)
         default:
             return nil
         }
     }
     return "\(name) is not supported by this version of cfsh yet"
-}
-
-func unbuiltStepName(_ step: Step) -> String {
-    switch step {
-    case .netUp: return "net"
-    default: return "\(step)"
-    }
 }

@@ -83,6 +83,10 @@ enum SyscallText {
             + "inheritable=\(hex(sets.inheritable)))"
     }
 
+    static func interfaceUp(_ name: String) -> String {
+        "ioctl(socket(AF_INET, SOCK_DGRAM), SIOCSIFFLAGS, {ifr_name=\(quote(name)), ifr_flags|=IFF_UP})"
+    }
+
     static func execve(_ path: String, _ argv: [String]) -> String {
         "execve(\(quote(path)), \(list(argv)), ENV)"
     }

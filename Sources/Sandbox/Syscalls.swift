@@ -62,6 +62,8 @@ public protocol Syscalls: AnyObject {
     func clearAmbientCapabilities() throws
     func capget() throws -> CapabilitySets
     func capset(_ sets: CapabilitySets) throws
+    /// IFF_UP on an interface: see `cfs_interface_up`.
+    func interfaceUp(_ name: String) throws
     func setCloseOnExec(_ fd: Int32) throws
     /// close_range(first, last).
     func closeRange(_ first: UInt32, _ last: UInt32) throws
@@ -231,6 +233,10 @@ public final class LinuxSyscalls: Syscalls {
 
     public func capset(_ sets: CapabilitySets) throws {
         try checkNegated(cfs_capset(sets.effective, sets.permitted, sets.inheritable))
+    }
+
+    public func interfaceUp(_ name: String) throws {
+        try checkNegated(cfs_interface_up(name))
     }
 
     public func setCloseOnExec(_ fd: Int32) throws {

@@ -98,6 +98,10 @@ final class TracingSyscalls: Syscalls {
         show(SyscallText.capset(sets))
         try base.capset(sets)
     }
+    func interfaceUp(_ name: String) throws {
+        show(SyscallText.interfaceUp(name))
+        try base.interfaceUp(name)
+    }
     func setCloseOnExec(_ fd: Int32) throws { try base.setCloseOnExec(fd) }
     func closeRange(_ first: UInt32, _ last: UInt32) throws { try base.closeRange(first, last) }
     func execve(_ path: String, _ argv: [String], _ env: CommandEnvironment) throws {

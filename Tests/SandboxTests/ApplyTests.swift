@@ -157,11 +157,4 @@ import Testing
         #expect(result.environment.entries == ["X=y"])
         #expect(result.environment.searchPath == CommandEnvironment.defaultPath)
     }
-
-    @Test func unbuiltStepsFailInsteadOfBeingSkipped() {
-        let result = apply(makePlan([.net], [.chdir("/"), .netUp(interface: "lo")]))
-        #expect(result.failure?.stepIndex == 1)
-        #expect(result.failure?.errno == ENOSYS)
-        #expect(result.failure?.message.contains("net is not supported") == true)
-    }
 }

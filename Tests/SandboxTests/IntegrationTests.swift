@@ -405,3 +405,27 @@ struct PrivilegeIntegrationTests {
         }
     }
 }
+
+/// `net up lo`, for real. /sys shows the network namespace of whoever mounted it, so
+/// the sandbox mounts its own sysfs to see its loopback's flags.
+@Suite(.serialized, .enabled(if: TestHost.available))
+struct NetworkIntegrationTests {
+    let script = "mount sysfs /sys; exec sh -c 'cat /sys/class/net/lo/flags; busybox ping -c1 -W2 127.0.0.1 >/dev/null 2>&1 && echo reachable || echo unreachable'"
+
+    @Test func asRootLoopbackIsDownUntilNetUp() {
+        withHostUnchanged { marker in
+            let down = TestHost.run(["-c", "unshare net mount; \(script)"], marker: marker)
+            #expect(down.lines == ["0x8", "unreachable"], "\(down.stderr)")
+            let up = TestHost.run(["-c", "unshare net mount; net up lo; \(script)"], marker: marker)
+            #expect(up.lines == ["0x9", "reachable"], "\(up.stderr)")
+        }
+    }
+
+    @Test func rootlessInItsOwnNetworkNamespace() {
+        withHostUnchanged { marker in
+            let up = TestHost.run(["-c", "unshare user net mount; net up lo; \(script)"],
+                                  marker: marker, user: "65534")
+            #expect(up.lines == ["0x9", "reachable"], "\(up.stderr)")
+        }
+    }
+}

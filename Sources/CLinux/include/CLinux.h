@@ -90,6 +90,11 @@ int cfs_capset(uint64_t effective, uint64_t permitted, uint64_t inheritable);
 #define CFS_PR_CAP_AMBIENT 47
 #define CFS_PR_CAP_AMBIENT_CLEAR_ALL 4
 
+/// Sets IFF_UP on the interface `name`: socket(AF_INET, SOCK_DGRAM), ioctl SIOCGIFFLAGS,
+/// then SIOCSIFFLAGS with IFF_UP added (netdevice(7)), close. Why C: ioctl is variadic
+/// and struct ifreq is a union Swift imports clumsily. Returns 0 or -errno.
+int cfs_interface_up(const char *name);
+
 /// pivot_root(2). Why C: glibc has no wrapper; `syscall` is variadic. Returns 0 or -errno.
 int cfs_pivot_root(const char *new_root, const char *put_old);
 
