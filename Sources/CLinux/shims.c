@@ -122,6 +122,16 @@ int cfs_interface_up(const char *name) {
     return result;
 }
 
+int cfs_open_tree_clone(const char *path) {
+    long fd = syscall(SYS_open_tree, AT_FDCWD, path, 1U /* OPEN_TREE_CLONE */ | O_CLOEXEC);
+    return fd < 0 ? -errno : (int)fd;
+}
+
+int cfs_move_mount(int fd, const char *target) {
+    return syscall(SYS_move_mount, fd, "", AT_FDCWD, target,
+                   0x4U /* MOVE_MOUNT_F_EMPTY_PATH */) == 0 ? 0 : -errno;
+}
+
 int cfs_pivot_root(const char *new_root, const char *put_old) {
     return syscall(SYS_pivot_root, new_root, put_old) == 0 ? 0 : -errno;
 }

@@ -111,6 +111,12 @@ func childApplySteps(_ plan: Plan, sys: Syscalls,
         let index = plan.steps.firstIndex { $0.action.mounts }
         return (error as! StepError).failure(index: index)
     }
+    let hostDevices: [Int: [Int32]]
+    do {
+        hostDevices = try childCloneHostDevices(plan, sys: sys)
+    } catch {
+        return error as? SandboxFailure
+    }
     for (index, planStep) in plan.steps.enumerated() {
         do {
             switch planStep.action {
@@ -119,7 +125,7 @@ func childApplySteps(_ plan: Plan, sys: Syscalls,
             case .setDomainname(let name):
                 try childSetDomainname(name, plan: plan, sys: sys)
             case .mount(let mount):
-                try childMount(mount, plan: plan, sys: sys)
+                try childMount(mount, plan: plan, hostDevices: hostDevices[index] ?? [], sys: sys)
             case .umount(let target):
                 try childUmount(target, plan: plan, sys: sys)
             case .chroot(let directory):

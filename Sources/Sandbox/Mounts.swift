@@ -32,7 +32,8 @@ extension Step {
     }
 }
 
-func childMount(_ mount: Mount, plan: Plan, sys: Syscalls) throws {
+/// `hostDevices`: for `mount dev`, the clones made by childCloneHostDevices.
+func childMount(_ mount: Mount, plan: Plan, hostDevices: [Int32] = [], sys: Syscalls) throws {
     try refuseOutsideNewMountNamespace(plan, subject: mount.target)
     let options = MountOptions(mount.options)
     switch mount.kind {
@@ -63,9 +64,15 @@ func childMount(_ mount: Mount, plan: Plan, sys: Syscalls) throws {
                               data: nil)
             }
         }
-    case .overlay, .dev:
-        throw StepError(step: "mount", subject: mount.target, errno: Errno(ENOSYS),
-                        reason: "mount \(mount.kind.rawValue) is not supported by this version of cfsh yet")
+    case .overlay:
+        // lowerdir=...,upperdir=...,workdir=... are the data (overlayfs docs,
+        // "Multiple lower layers"); a user namespace may mount one since Linux 5.11.
+        try sys.attempt("mount", "overlay on \(mount.target)") {
+            try sys.mount(source: "overlay", target: mount.target, fstype: "overlay",
+                          flags: options.flags, data: options.data)
+        }
+    case .dev:
+        try childMountDev(mount.target, options: options, hostDevices: hostDevices, sys: sys)
     }
 }
 

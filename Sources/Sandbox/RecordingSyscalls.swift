@@ -142,6 +142,29 @@ public final class RecordingSyscalls: Syscalls {
         try record("pivot_root", "pivot_root(\(SyscallText.quote(newRoot)), \(SyscallText.quote(putOld)))")
     }
 
+    public func mkdir(_ path: String, mode: mode_t) throws {
+        try record("mkdir", SyscallText.mkdir(path, mode: mode))
+    }
+
+    public func createFile(_ path: String, mode: mode_t) throws {
+        try record("open", SyscallText.createFile(path, mode: mode))
+    }
+
+    public func symlink(_ target: String, _ path: String) throws {
+        try record("symlink", SyscallText.symlink(target, path))
+    }
+
+    public func openTreeClone(_ path: String) throws -> Int32 {
+        let fd = nextFD
+        try record("open_tree", SyscallText.openTreeClone(path) + " = \(fd)")
+        nextFD += 1
+        return fd
+    }
+
+    public func moveMount(_ fd: Int32, to target: String) throws {
+        try record("move_mount", SyscallText.moveMount(fd, target))
+    }
+
     public func chdir(_ path: String) throws {
         try record("chdir", "chdir(\(SyscallText.quote(path)))")
     }

@@ -5,18 +5,8 @@ import CFSLanguage
 // isolated and not be.
 
 func refusalOfUnbuiltCommand(_ command: PlanCommand) -> String? {
-    let name: String
     switch command {
-    case .unshare, .map: return nil
-    case .limit: name = "limit"
-    case .setUser, .setTrace, .setInit: return nil
-    case .step(let step):
-        switch step {
-        case .mount(let mount) where mount.kind == .overlay || mount.kind == .dev:
-            name = "mount \(mount.kind.rawValue)"
-        default:
-            return nil
-        }
+    case .limit: return "limit is not supported by this version of cfsh yet"
+    case .unshare, .map, .setUser, .setTrace, .setInit, .step: return nil
     }
-    return "\(name) is not supported by this version of cfsh yet"
 }

@@ -87,6 +87,26 @@ enum SyscallText {
         "ioctl(socket(AF_INET, SOCK_DGRAM), SIOCSIFFLAGS, {ifr_name=\(quote(name)), ifr_flags|=IFF_UP})"
     }
 
+    static func mkdir(_ path: String, mode: mode_t) -> String {
+        "mkdir(\(quote(path)), 0\(String(mode, radix: 8)))"
+    }
+
+    static func createFile(_ path: String, mode: mode_t) -> String {
+        "open(\(quote(path)), O_WRONLY|O_CREAT|O_CLOEXEC, 0\(String(mode, radix: 8)))"
+    }
+
+    static func symlink(_ target: String, _ path: String) -> String {
+        "symlink(\(quote(target)), \(quote(path)))"
+    }
+
+    static func openTreeClone(_ path: String) -> String {
+        "open_tree(AT_FDCWD, \(quote(path)), OPEN_TREE_CLONE|OPEN_TREE_CLOEXEC)"
+    }
+
+    static func moveMount(_ fd: Int32, _ target: String) -> String {
+        "move_mount(\(fd), \"\", AT_FDCWD, \(quote(target)), MOVE_MOUNT_F_EMPTY_PATH)"
+    }
+
     static func execve(_ path: String, _ argv: [String]) -> String {
         "execve(\(quote(path)), \(list(argv)), ENV)"
     }

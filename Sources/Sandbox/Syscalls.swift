@@ -47,6 +47,14 @@ public protocol Syscalls: AnyObject {
     /// statvfs(3)'s f_flag of the mount at `path` (ST_RDONLY, ST_NOSUID, ...).
     func mountFlags(_ path: String) throws -> UInt
     func chroot(_ path: String) throws
+    func mkdir(_ path: String, mode: mode_t) throws
+    /// open(path, O_WRONLY|O_CREAT|O_CLOEXEC, mode), close: an empty file to bind onto.
+    func createFile(_ path: String, mode: mode_t) throws
+    func symlink(_ target: String, _ path: String) throws
+    /// A detached bind mount of `path`, as an fd: see `cfs_open_tree_clone`.
+    func openTreeClone(_ path: String) throws -> Int32
+    /// Attaches a detached mount at `target`: see `cfs_move_mount`.
+    func moveMount(_ fd: Int32, to target: String) throws
     func pivotRoot(_ newRoot: String, _ putOld: String) throws
     func chdir(_ path: String) throws
     func setgroups(_ groups: [gid_t]) throws
@@ -197,6 +205,23 @@ public final class LinuxSyscalls: Syscalls {
     }
 
     public func chroot(_ path: String) throws { try check(Glibc.chroot(path)) }
+    public func mkdir(_ path: String, mode: mode_t) throws { try check(Glibc.mkdir(path, mode)) }
+    public func createFile(_ path: String, mode: mode_t) throws {
+        let fd = open(path, O_WRONLY | O_CREAT | O_CLOEXEC, mode)
+        try check(fd)
+        _ = Glibc.close(fd)
+    }
+    public func symlink(_ target: String, _ path: String) throws {
+        try check(Glibc.symlink(target, path))
+    }
+    public func openTreeClone(_ path: String) throws -> Int32 {
+        let fd = cfs_open_tree_clone(path)
+        try checkNegated(fd)
+        return fd
+    }
+    public func moveMount(_ fd: Int32, to target: String) throws {
+        try checkNegated(cfs_move_mount(fd, target))
+    }
     public func pivotRoot(_ newRoot: String, _ putOld: String) throws {
         try checkNegated(cfs_pivot_root(newRoot, putOld))
     }

@@ -61,6 +61,26 @@ final class TracingSyscalls: Syscalls {
         show("pivot_root(\(SyscallText.quote(newRoot)), \(SyscallText.quote(putOld)))")
         try base.pivotRoot(newRoot, putOld)
     }
+    func mkdir(_ path: String, mode: mode_t) throws {
+        show(SyscallText.mkdir(path, mode: mode))
+        try base.mkdir(path, mode: mode)
+    }
+    func createFile(_ path: String, mode: mode_t) throws {
+        show(SyscallText.createFile(path, mode: mode))
+        try base.createFile(path, mode: mode)
+    }
+    func symlink(_ target: String, _ path: String) throws {
+        show(SyscallText.symlink(target, path))
+        try base.symlink(target, path)
+    }
+    func openTreeClone(_ path: String) throws -> Int32 {
+        show(SyscallText.openTreeClone(path))
+        return try base.openTreeClone(path)
+    }
+    func moveMount(_ fd: Int32, to target: String) throws {
+        show(SyscallText.moveMount(fd, target))
+        try base.moveMount(fd, to: target)
+    }
     func chdir(_ path: String) throws {
         show("chdir(\(SyscallText.quote(path)))")
         try base.chdir(path)

@@ -429,3 +429,49 @@ struct NetworkIntegrationTests {
         }
     }
 }
+
+/// `mount dev` and `mount overlay`, for real, as root and rootless.
+@Suite(.serialized, .enabled(if: TestHost.available))
+struct DevicesIntegrationTests {
+    let check = "exec sh -c 'ls /dev | tr \"\\n\" \" \"; echo; ls -l /dev/null | cut -c1; echo x > /dev/null && head -c4 /dev/urandom | wc -c; grep -c . /proc/self/mountinfo'"
+
+    @Test func aMinimalDevAfterChrootAsRootAndRootless() {
+        for user in [nil, "65534"] {
+            withHostUnchanged { marker in
+                let run = TestHost.run(["-c", "unshare user mount pid; chroot \(TestHost.rootfs); mount proc /proc; mount dev /dev; \(check)"],
+                                       marker: marker, user: user)
+                #expect(run.status == 0, "\(user ?? "root"): \(run.stderr)")
+                #expect(run.lines.first == "fd full null ptmx pts random shm stderr stdin stdout tty urandom zero ",
+                        "\(run.stdout)")
+                #expect(run.lines.dropFirst().prefix(2) == ["c", "4"], "\(run.stdout)")
+            }
+        }
+    }
+
+    @Test func devThenPivotRoot() {
+        withHostUnchanged { marker in
+            let rootfs = TestHost.rootfs
+            let run = TestHost.run(["-c", "unshare user mount pid; mount proc \(rootfs)/proc; mount dev \(rootfs)/dev; pivot_root \(rootfs); \(check)"],
+                                   marker: marker, user: "65534")
+            #expect(run.status == 0, "\(run.stderr)")
+            #expect(run.lines.dropFirst().prefix(2) == ["c", "4"], "\(run.stdout)")
+        }
+    }
+
+    @Test func overlayWritesGoToTheUpperDirectory() throws {
+        let dir = TestHost.rootfs + "-overlay-\(getpid())"
+        defer { _ = TestHost.shell("rm -rf '\(dir)'") }
+        #expect(TestHost.shell("mkdir -p '\(dir)'/lower '\(dir)'/upper '\(dir)'/work '\(dir)'/merged && echo low > '\(dir)'/lower/a && chmod -R 777 '\(dir)'") == 0)
+        for user in [nil, "65534"] {
+            _ = TestHost.shell("rm -rf '\(dir)'/upper/* '\(dir)'/work/*")
+            withHostUnchanged { marker in
+                let run = TestHost.run(["-c", "unshare user mount; mount overlay \(dir)/merged lowerdir=\(dir)/lower,upperdir=\(dir)/upper,workdir=\(dir)/work; exec sh -c 'cat \(dir)/merged/a; echo new > \(dir)/merged/b'"],
+                                       marker: marker, user: user)
+                #expect(run.status == 0, "\(user ?? "root"): \(run.stderr)")
+                #expect(run.lines == ["low"])
+                #expect(TestHost.read(dir + "/upper/b") == "new\n")
+                #expect(TestHost.read(dir + "/merged/a") == "", "the overlay is gone with the sandbox")
+            }
+        }
+    }
+}

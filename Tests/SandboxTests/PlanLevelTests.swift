@@ -8,8 +8,6 @@ import Testing
     @Test func unbuiltCommandsAreRefusedByName() {
         let refused: [(PlanCommand, String)] = [
             (.limit(.pids(10)), "limit"),
-            (.step(.mount(Mount(kind: .overlay, source: nil, target: "/m", options: []))), "mount overlay"),
-            (.step(.mount(Mount(kind: .dev, source: nil, target: "/dev", options: []))), "mount dev"),
         ]
         for (command, name) in refused {
             #expect(Sandbox.refusal(for: command) == "\(name) is not supported by this version of cfsh yet")
@@ -22,6 +20,8 @@ import Testing
             .step(.umount(target: "/t")), .step(.chdir("/")), .step(.clearEnv), .step(.pivotRoot("/r")),
             .step(.rlimit(ResourceLimit(name: .nofile, soft: 1, hard: 1))), .step(.capDrop(.all)),
             .step(.capKeep(.some([]))), .step(.noNewPrivs), .step(.netUp(interface: "lo")),
+            .step(.mount(Mount(kind: .overlay, source: nil, target: "/m", options: []))),
+            .step(.mount(Mount(kind: .dev, source: nil, target: "/dev", options: []))),
             .unshare([.uts, .user]), .map(.uid, IDMap(inside: 0, outside: 1000, count: 1)),
         ]
         for command in accepted { #expect(Sandbox.refusal(for: command) == nil, "\(command)") }

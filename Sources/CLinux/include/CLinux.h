@@ -95,6 +95,14 @@ int cfs_capset(uint64_t effective, uint64_t permitted, uint64_t inheritable);
 /// and struct ifreq is a union Swift imports clumsily. Returns 0 or -errno.
 int cfs_interface_up(const char *name);
 
+/// open_tree(AT_FDCWD, path, OPEN_TREE_CLONE|OPEN_TREE_CLOEXEC): a detached bind mount
+/// of `path`, held by the returned fd. move_mount(fd, "", AT_FDCWD, target,
+/// MOVE_MOUNT_F_EMPTY_PATH) attaches it (mount(2)'s new API, Linux 5.2). Why C: glibc
+/// declares them only under _GNU_SOURCE, in a header that clashes with <linux/mount.h>.
+/// Return an fd / 0, or -errno.
+int cfs_open_tree_clone(const char *path);
+int cfs_move_mount(int fd, const char *target);
+
 /// pivot_root(2). Why C: glibc has no wrapper; `syscall` is variadic. Returns 0 or -errno.
 int cfs_pivot_root(const char *new_root, const char *put_old);
 
