@@ -101,6 +101,20 @@ func runParent(_ plan: Plan, argv: [String], options: RunOptions, sys: Syscalls)
         close(mapsPipe.write)
     }
 
+    // The cgroup, before the child runs any step. Removed after the child is waited
+    // for, whatever happened (see the defer below).
+    var cgroups: [String] = []
+    if parentFailure == nil && !plan.limits.isEmpty {
+        do {
+            let created = parentCreateCgroups(
+                try cgroupDirectories(plan.limits, pid: pid, sys: sys), pid: pid, sys: sys)
+            cgroups = created.made
+            parentFailure = created.failure
+        } catch {
+            parentFailure = SandboxFailure.setup("limit", "cgroup", error as! Errno, index: nil)
+        }
+    }
+
     // The plan, then "go". If either write fails the child has already gone: its
     // failure record (or its status) says why.
     var handedOver = false
@@ -122,7 +136,11 @@ func runParent(_ plan: Plan, argv: [String], options: RunOptions, sys: Syscalls)
     do {
         status = try sys.wait(pid)
     } catch {
+        // The child cannot be waited for: its cgroup is left rather than emptied by force.
         return .failed(SandboxFailure.setup("wait4", "the child", error as! Errno, index: nil))
+    }
+    if let failure = parentRemoveCgroups(cgroups, sys: sys).first, parentFailure == nil {
+        parentFailure = failure
     }
     if let parentFailure { return .failed(parentFailure) }
     if var failure = FailureRecord.decode(record) {

@@ -8,14 +8,14 @@
 ///       gid_map; maps ══ one byte, close ══════════▶
 ///                                                     (C only) execve(self)
 ///     plan ══ encodeRun(plan, argv) text, close ══▶  P: read to EOF, decodeRun
-///     parent-side settings (cgroup: none yet)
+///     with `limit`: mkdir cgroup, limits, child's pid → cgroup.procs
 ///     sync ══ "go", close ═════════════════════════▶  S: read to EOF; anything but "go" → exit 125
 ///                                                     E: set close-on-exec
 ///                                                     apply each step, in order
 ///                                                     execve(command)  (or fork it, as PID 1 init)
 ///     error ◀══ "INDEX ERRNO STATUS STEP MESSAGE\n" ══ E: only on failure, then exit STATUS
 ///           ◀══ EOF with no data ════════════════════  E: closed by the command's execve
-///     wait4(child) → exit status / signal
+///     wait4(child) → exit status / signal; rmdir the cgroup (always)
 ///
 /// EOF with no data on the error pipe means the command exec'd: from there on its status
 /// is the child's status. A failure is one line (crun sends (errno, message) the same way)

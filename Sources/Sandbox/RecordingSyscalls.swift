@@ -21,6 +21,9 @@ public final class RecordingSyscalls: Syscalls {
     public var user: (uid: uid_t, gid: gid_t, euid: uid_t) = (getuid(), getgid(), geteuid())
     /// What capget returns: root's, every capability the language knows.
     public var capabilitySets = CapabilitySets(effective: (1 << 41) - 1, permitted: (1 << 41) - 1)
+    /// What readFile returns, by path (missing: ENOENT). Default: a cgroup v1 host, as
+    /// the machine this was built on.
+    public var files: [String: String] = ["/proc/self/cgroup": "8:pids:/\n4:memory:/\n1:cpu:/\n0::/\n"]
     /// Called when the parent writes "go": explain runs the child here.
     var onGo: (() -> Void)?
 
@@ -81,6 +84,25 @@ public final class RecordingSyscalls: Syscalls {
     }
 
     public func invokingUser() -> (uid: uid_t, gid: gid_t, euid: uid_t) { user }
+
+    public func readFile(_ path: String) throws -> String {
+        let name = path.split(separator: "/").last.map(String.init) ?? path
+        guard let text = files[path] else {
+            counts[name, default: 0] += 1
+            calls.append("\(side): read(\(SyscallText.quote(path))) = -1 ENOENT")
+            throw Errno(ENOENT)
+        }
+        try record(name, "read(\(SyscallText.quote(path)))")
+        return text
+    }
+
+    public func rmdir(_ path: String) throws {
+        try record("rmdir", "rmdir(\(SyscallText.quote(path)))")
+    }
+
+    public func kill(_ pid: pid_t, _ signal: Int32) throws {
+        try record("kill", "kill(\(pid), \(signal))")
+    }
 
     /// Fails by the file's last path component: `fail("uid_map", with: EPERM)`.
     public func writeFile(_ path: String, _ text: String) throws {

@@ -29,6 +29,10 @@ public protocol Syscalls: AnyObject {
                       maps: (read: Int32, write: Int32)?) throws -> pid_t
     /// getuid(2), getgid(2), geteuid(2) of cfsh: the invoking user.
     func invokingUser() -> (uid: uid_t, gid: gid_t, euid: uid_t)
+    /// The whole of a (small) file: /proc/self/cgroup, cgroup.procs.
+    func readFile(_ path: String) throws -> String
+    func rmdir(_ path: String) throws
+    func kill(_ pid: pid_t, _ signal: Int32) throws
     /// open(O_WRONLY), one write(2) of all of `text`, close: /proc/PID/uid_map must be
     /// written in a single write (user_namespaces(7)).
     func writeFile(_ path: String, _ text: String) throws
@@ -130,6 +134,16 @@ public final class LinuxSyscalls: Syscalls {
     public func invokingUser() -> (uid: uid_t, gid: gid_t, euid: uid_t) {
         (getuid(), getgid(), geteuid())
     }
+
+    public func readFile(_ path: String) throws -> String {
+        let fd = open(path, O_RDONLY | O_CLOEXEC)
+        try check(fd)
+        defer { _ = Glibc.close(fd) }
+        return try readAll(fd, what: path)
+    }
+
+    public func rmdir(_ path: String) throws { try check(Glibc.rmdir(path)) }
+    public func kill(_ pid: pid_t, _ signal: Int32) throws { try check(Glibc.kill(pid, signal)) }
 
     public func writeFile(_ path: String, _ text: String) throws {
         let fd = open(path, O_WRONLY | O_CLOEXEC)

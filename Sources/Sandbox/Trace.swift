@@ -31,6 +31,9 @@ final class TracingSyscalls: Syscalls {
     }
     func invokingUser() -> (uid: uid_t, gid: gid_t, euid: uid_t) { base.invokingUser() }
     func writeFile(_ path: String, _ text: String) throws { try base.writeFile(path, text) }
+    func readFile(_ path: String) throws -> String { try base.readFile(path) }
+    func rmdir(_ path: String) throws { try base.rmdir(path) }
+    func kill(_ pid: pid_t, _ signal: Int32) throws { try base.kill(pid, signal) }
     func write(_ fd: Int32, _ text: String, what: String) throws { try base.write(fd, text, what: what) }
     func readAll(_ fd: Int32, what: String) throws -> String { try base.readAll(fd, what: what) }
     func close(_ fd: Int32) { base.close(fd) }

@@ -475,3 +475,45 @@ struct DevicesIntegrationTests {
         }
     }
 }
+
+/// `limit`, for real: withHostUnchanged fails if any cgroup directory is left.
+@Suite(.serialized, .enabled(if: TestHost.available))
+struct CgroupIntegrationTests {
+    @Test func pidsLimitStopsForksAndTheCgroupIsRemoved() {
+        withHostUnchanged { marker in
+            let run = TestHost.run(["-c", "limit pids 4; exec sh -c 'grep -c cfsh- /proc/self/cgroup; for i in 1 2 3 4 5 6; do sleep 1 & done; wait'"],
+                                   marker: marker)
+            #expect(run.lines.first == "1", "\(run.stdout) \(run.stderr)")
+            #expect(run.status != 0)
+            #expect(run.stderr.contains("Cannot fork"), "\(run.stderr)")
+        }
+    }
+
+    @Test func memoryAndCPULimitsAreWritten() {
+        withHostUnchanged { marker in
+            let run = TestHost.run(["-c", "unshare pid; limit memory 64m; limit cpu 0.5; exec sh -c 'cat /proc/self/cgroup'"],
+                                   marker: marker)
+            #expect(run.status == 0, "\(run.stderr)")
+            #expect(run.stdout.contains("cfsh-"), "\(run.stdout)")
+        }
+    }
+
+    @Test func aFailedRunAndABackgroundJobLeaveNoCgroup() {
+        withHostUnchanged { marker in
+            let failed = TestHost.run(["-c", "unshare mount; limit pids 10; mount proc /nonexistent; exec true"], marker: marker)
+            #expect(failed.status == 125)
+            let background = TestHost.run(["-c", "limit pids 10; exec sh -c 'sleep 60 & echo started'"], marker: marker)
+            #expect(background.status == 0)
+            #expect(background.lines == ["started"])
+        }
+    }
+
+    @Test func rootlessCannotMakeACgroupAndSaysSo() {
+        withHostUnchanged { marker in
+            let run = TestHost.run(["-c", "unshare user; limit pids 5; exec true"], marker: marker, user: "65534")
+            #expect(run.status == 125)
+            #expect(run.stderr.contains("error: limit: /sys/fs/cgroup/pids/"), "\(run.stderr)")
+            #expect(run.stderr.contains("Permission denied"), "\(run.stderr)")
+        }
+    }
+}

@@ -1,0 +1,118 @@
+#if canImport(Glibc)
+import Glibc
+#endif
+import CFSLanguage
+
+// `limit pids|memory|cpu`, parent side (cgroups(7)). The parent makes one cgroup per
+// controller, writes the limits, adds the child (before "go": every process of the
+// sandbox inherits it), and removes the cgroup after the child has exited — always,
+// failed runs included.
+//
+// Which hierarchy: cgroup v2 when /sys/fs/cgroup is one (it has cgroup.controllers);
+// otherwise v1, one directory per controller (/sys/fs/cgroup/pids, memory, cpu). A
+// hybrid host, as this project's test machine, mounts v2 at /sys/fs/cgroup/unified
+// too, but with the controllers bound to v1 that hierarchy can limit nothing. The new
+// cgroup is made below cfsh's own (from /proc/self/cgroup), never at the root, so a
+// sandbox cannot escape limits cfsh itself runs under.
+
+struct CgroupDirectory: Equatable {
+    var path: String
+    /// file → value, in the order written.
+    var settings: [(file: String, value: String)]
+    static func == (a: CgroupDirectory, b: CgroupDirectory) -> Bool {
+        a.path == b.path && a.settings.map(\.file) == b.settings.map(\.file)
+            && a.settings.map(\.value) == b.settings.map(\.value)
+    }
+}
+
+/// The directories to make for `limits`, named after the child's pid.
+func cgroupDirectories(_ limits: Limits, pid: pid_t, sys: Syscalls) throws -> [CgroupDirectory] {
+    let own = (try? sys.readFile("/proc/self/cgroup")) ?? ""
+    func ownPath(_ controller: String?) -> String {
+        for line in own.split(separator: "\n") {
+            let fields = line.split(separator: ":", maxSplits: 2, omittingEmptySubsequences: false)
+            guard fields.count == 3 else { continue }
+            let matches = controller.map { fields[1].split(separator: ",").contains(Substring($0)) }
+                ?? (fields[0] == "0" && fields[1].isEmpty)
+            if matches { return fields[2] == "/" ? "" : String(fields[2]) }
+        }
+        return ""
+    }
+    let name = "cfsh-\(pid)"
+    if (try? sys.readFile("/sys/fs/cgroup/cgroup.controllers")) != nil {
+        var settings: [(String, String)] = []
+        if let n = limits.pids { settings.append(("pids.max", "\(n)")) }
+        if let n = limits.memoryBytes { settings.append(("memory.max", "\(n)")) }
+        if let n = limits.cpuMillis { settings.append(("cpu.max", "\(n * 100) 100000")) }
+        return [CgroupDirectory(path: "/sys/fs/cgroup\(ownPath(nil))/\(name)", settings: settings)]
+    }
+    var result: [CgroupDirectory] = []
+    if let n = limits.pids {
+        result.append(CgroupDirectory(path: "/sys/fs/cgroup/pids\(ownPath("pids"))/\(name)",
+                                      settings: [("pids.max", "\(n)")]))
+    }
+    if let n = limits.memoryBytes {
+        result.append(CgroupDirectory(path: "/sys/fs/cgroup/memory\(ownPath("memory"))/\(name)",
+                                      settings: [("memory.limit_in_bytes", "\(n)")]))
+    }
+    if let n = limits.cpuMillis {
+        // cpu.cfs_quota_us of every cfs_period_us: 500 thousandths is 50000 of 100000.
+        result.append(CgroupDirectory(path: "/sys/fs/cgroup/cpu\(ownPath("cpu"))/\(name)",
+                                      settings: [("cpu.cfs_period_us", "100000"),
+                                                 ("cpu.cfs_quota_us", "\(n * 100)")]))
+    }
+    return result
+}
+
+/// mkdir, limits, then the child's pid into cgroup.procs. Returns the directories made
+/// (to remove) and the failure, if any.
+func parentCreateCgroups(_ directories: [CgroupDirectory], pid: pid_t,
+                         sys: Syscalls) -> (made: [String], failure: SandboxFailure?) {
+    var made: [String] = []
+    for directory in directories {
+        do {
+            try sys.mkdir(directory.path, mode: 0o755)
+        } catch {
+            return (made, SandboxFailure.setup("limit", directory.path, error as! Errno, index: nil))
+        }
+        made.append(directory.path)
+        for (file, value) in directory.settings + [("cgroup.procs", "\(pid)")] {
+            do {
+                try sys.writeFile(directory.path + "/" + file, value + "\n")
+            } catch {
+                return (made, SandboxFailure.setup("limit", "\(directory.path)/\(file): \(value)",
+                                                   error as! Errno, index: nil))
+            }
+        }
+    }
+    return (made, nil)
+}
+
+/// rmdir each, once the child has been waited for. A cgroup with processes left in
+/// it (the command's background jobs, without a PID namespace) cannot be removed
+/// (EBUSY): they are processes this run started, so they are killed, then it is
+/// removed. Returns what could not be removed.
+func parentRemoveCgroups(_ paths: [String], sys: Syscalls) -> [SandboxFailure] {
+    var failures: [SandboxFailure] = []
+    for path in paths.reversed() {
+        for attempt in 0..<200 {
+            do {
+                try sys.rmdir(path)
+                break
+            } catch let error as Errno where error.rawValue == EBUSY && attempt < 199 {
+                // Exited processes leave the cgroup a moment after wait4 returns.
+                if attempt >= 5, let procs = try? sys.readFile(path + "/cgroup.procs") {
+                    for pid in procs.split(separator: "\n").compactMap({ pid_t($0) }) {
+                        try? sys.kill(pid, SIGKILL)
+                    }
+                }
+                if sys is LinuxSyscalls { usleep(5_000) }
+            } catch {
+                failures.append(SandboxFailure.setup("limit", "removing \(path)", error as! Errno,
+                                                     index: nil))
+                break
+            }
+        }
+    }
+    return failures
+}

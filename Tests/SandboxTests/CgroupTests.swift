@@ -1,0 +1,97 @@
+import CFSLanguage
+import Glibc
+import Testing
+@testable import Sandbox
+
+/// `limit`: the parent's cgroup against the recording double.
+@Suite struct CgroupTests {
+    func plan(pids: UInt64? = nil, memory: UInt64? = nil, cpu: UInt64? = nil) -> Plan {
+        var plan = makePlan([.pid])
+        plan.limits.pids = pids
+        plan.limits.memoryBytes = memory
+        plan.limits.cpuMillis = cpu
+        return plan
+    }
+
+    func run(_ plan: Plan, configure: (RecordingSyscalls) -> Void = { _ in })
+        -> (outcome: RunOutcome, calls: [String])
+    {
+        let sys = RecordingSyscalls()
+        sys.files["/proc/self/cgroup"] = "8:pids:/\n4:memory:/outer/job\n1:cpu,cpuacct:/\n0::/\n"
+        configure(sys)
+        let outcome = runParent(plan, argv: ["true"], options: RunOptions(), sys: sys)
+        return (outcome, sys.syscalls)
+    }
+
+    @Test func v1MakesOneCgroupPerControllerBelowCfshsOwnBeforeThePlanAndRemovesItAfterWait() {
+        let (outcome, calls) = run(plan(pids: 5, memory: 1 << 20, cpu: 500))
+        #expect(outcome == .exited(0))
+        let limits = calls.filter { $0.contains("cgroup") && !$0.hasPrefix("read(\"/proc/self") }
+        #expect(limits == [
+            #"read("/sys/fs/cgroup/cgroup.controllers") = -1 ENOENT"#,
+            #"mkdir("/sys/fs/cgroup/pids/cfsh-4242", 0755)"#,
+            #"write("/sys/fs/cgroup/pids/cfsh-4242/pids.max", "5")"#,
+            #"write("/sys/fs/cgroup/pids/cfsh-4242/cgroup.procs", "4242")"#,
+            #"mkdir("/sys/fs/cgroup/memory/outer/job/cfsh-4242", 0755)"#,
+            #"write("/sys/fs/cgroup/memory/outer/job/cfsh-4242/memory.limit_in_bytes", "1048576")"#,
+            #"write("/sys/fs/cgroup/memory/outer/job/cfsh-4242/cgroup.procs", "4242")"#,
+            #"mkdir("/sys/fs/cgroup/cpu/cfsh-4242", 0755)"#,
+            #"write("/sys/fs/cgroup/cpu/cfsh-4242/cpu.cfs_period_us", "100000")"#,
+            #"write("/sys/fs/cgroup/cpu/cfsh-4242/cpu.cfs_quota_us", "50000")"#,
+            #"write("/sys/fs/cgroup/cpu/cfsh-4242/cgroup.procs", "4242")"#,
+            #"rmdir("/sys/fs/cgroup/cpu/cfsh-4242")"#,
+            #"rmdir("/sys/fs/cgroup/memory/outer/job/cfsh-4242")"#,
+            #"rmdir("/sys/fs/cgroup/pids/cfsh-4242")"#,
+        ])
+        let procs = calls.firstIndex { $0.contains("cfsh-4242/cgroup.procs") }!
+        let plan = calls.firstIndex(of: "write(4, the plan)")!
+        let wait = calls.firstIndex(of: "wait4(4242)")!
+        let rmdir = calls.firstIndex { $0.hasPrefix("rmdir") }!
+        #expect(procs < plan && wait < rmdir)
+    }
+
+    @Test func v2IsOneCgroupWithEveryLimit() {
+        let (_, calls) = run(plan(pids: 5, memory: 1024, cpu: 250)) {
+            $0.files["/sys/fs/cgroup/cgroup.controllers"] = "cpu memory pids\n"
+            $0.files["/proc/self/cgroup"] = "0::/user.slice/session\n"
+        }
+        let dir = "/sys/fs/cgroup/user.slice/session/cfsh-4242"
+        #expect(calls.contains("mkdir(\"\(dir)\", 0755)"))
+        #expect(calls.contains("write(\"\(dir)/pids.max\", \"5\")"))
+        #expect(calls.contains("write(\"\(dir)/memory.max\", \"1024\")"))
+        #expect(calls.contains("write(\"\(dir)/cpu.max\", \"25000 100000\")"))
+        #expect(calls.last == "rmdir(\"\(dir)\")")
+    }
+
+    @Test func aFailedLimitStopsBeforeThePlanAndStillRemovesWhatWasMade() {
+        let (outcome, calls) = run(plan(pids: 5, memory: 1024)) { $0.fail("memory.limit_in_bytes", with: EINVAL) }
+        guard case .failed(let failure) = outcome else { Issue.record("\(outcome)"); return }
+        #expect(failure.step == "limit")
+        #expect(failure.status == 125)
+        #expect(failure.message == "limit: /sys/fs/cgroup/memory/outer/job/cfsh-4242/memory.limit_in_bytes: 1024: Invalid argument")
+        #expect(!calls.contains("write(4, the plan)"))
+        #expect(Array(calls.suffix(3)) == ["wait4(4242)", #"rmdir("/sys/fs/cgroup/memory/outer/job/cfsh-4242")"#,
+                                           #"rmdir("/sys/fs/cgroup/pids/cfsh-4242")"#])
+        let (mkdirFailed, mkdirCalls) = run(plan(pids: 5)) { $0.fail("mkdir", with: EACCES) }
+        #expect(mkdirFailed.status == 125)
+        #expect(!mkdirCalls.contains { $0.hasPrefix("rmdir") })
+    }
+
+    @Test func processesLeftInTheCgroupAreKilledSoItCanBeRemoved() {
+        let (outcome, calls) = run(plan(pids: 5)) { sys in
+            for n in 1...7 { sys.fail("rmdir", with: EBUSY, occurrence: n) }
+            sys.files["/sys/fs/cgroup/pids/cfsh-4242/cgroup.procs"] = "77\n78\n"
+        }
+        #expect(outcome == .exited(0))
+        #expect(calls.filter { $0.hasPrefix("rmdir") }.count == 8)
+        #expect(calls.contains("kill(77, 9)") && calls.contains("kill(78, 9)"))
+        #expect(calls.last == #"rmdir("/sys/fs/cgroup/pids/cfsh-4242")"#)
+    }
+
+    @Test func aCgroupThatCannotBeRemovedIsReported() {
+        let (outcome, _) = run(plan(pids: 5)) { $0.fail("rmdir", with: EACCES) }
+        #expect(outcome.status == 125)
+        guard case .failed(let failure) = outcome else { return }
+        #expect(failure.message == "limit: removing /sys/fs/cgroup/pids/cfsh-4242: Permission denied")
+    }
+}
