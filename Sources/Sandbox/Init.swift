@@ -85,6 +85,9 @@ func childSpawnInit(_ argv: [String], environment: CommandEnvironment, errorFD: 
                                 : failure, errorFD: errorFD)
         exit(spawnFailed ? 125 : failure.status)
     }
+    // Until here the init needed the error pipe to report a failed spawn. The command is
+    // already running (posix_spawn returns after its execve), so for a few microseconds
+    // it can see this fd in /proc/1/fd; after this line only 0, 1, 2 remain.
     close(errorFD)
     childSupervise(command)
 }
