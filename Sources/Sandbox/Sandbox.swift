@@ -14,12 +14,6 @@ public enum Sandbox {
         childMainFromArgv(CommandLine.argc, CommandLine.unsafeArgv)
     }
 
-    /// Commands whose engine part is not built yet are refused before anything runs,
-    /// naming the command — never silently ignored. nil when the engine supports it.
-    public static func refusal(for command: PlanCommand) -> String? {
-        refusalOfUnbuiltCommand(command)
-    }
-
     /// Checks made before clone: each chroot directory exists and is a directory; the
     /// command exists and is executable inside the planned root, found via the plan's
     /// PATH. Nothing is started. Empty when nothing was found wrong.
