@@ -1,6 +1,7 @@
 #if canImport(Glibc)
 import Glibc
 #endif
+import Sandbox
 
 /// Writes straight to a file descriptor with write(2). No stdio buffer: cfsh's own lines
 /// and the sandbox's output share the terminal, so ours must be out before a run starts.
@@ -24,5 +25,5 @@ enum Output {
     }
 }
 
-/// strerror(3) as a Swift string.
-func errorText(_ code: Int32) -> String { String(cString: strerror(code)) }
+/// strerror(3) as a Swift string: the engine's `Errno` says it once for both.
+func errorText(_ code: Int32) -> String { Errno(code).description }

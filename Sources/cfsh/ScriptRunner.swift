@@ -3,7 +3,9 @@ import CFSLanguage
 /// A script — a file, `-c`, or standard input — runs in two passes, like a compiler:
 /// first every line is parsed and checked against the plan as it grows (every error is
 /// reported, up to a cap, and if there is one nothing runs: exit 2); then the same
-/// commands run in order. A script's status is its last `exec`'s.
+/// commands run in order. A script's status is its last `exec`'s. The plan is built
+/// once, in the first pass: the second takes the plan each `exec`, `show`, `explain` or
+/// `save` saw then, so no step is checked twice and no `load`ed file is read twice.
 enum ScriptRunner {
     static let diagnosticCap = 20
 
@@ -13,10 +15,15 @@ enum ScriptRunner {
         checker.sources[file] = parsed.lines
         var diagnostics = parsed.diagnostics
         var scriptErrors = parsed.diagnostics.count
-        for command in parsed.commands where diagnostics.count <= diagnosticCap {
+        var plansSeen: [(command: Int, plan: PlanBuilder)] = []
+        for (index, command) in parsed.commands.enumerated() where diagnostics.count <= diagnosticCap {
             let found = checker.check(command)
             diagnostics += found
-            if case .exec = command.kind { continue }
+            switch command.kind {
+            case .exec: plansSeen.append((index, checker.builder)); continue
+            case .show, .explain, .save: plansSeen.append((index, checker.builder))
+            default: break
+            }
             scriptErrors += found.count
         }
         if !diagnostics.isEmpty {
@@ -29,7 +36,14 @@ enum ScriptRunner {
 
         var session = Session(context: context)
         session.sources = checker.sources
-        for command in parsed.commands {
+        var nextPlan = PlansSeen(plans: plansSeen)
+        for (index, command) in parsed.commands.enumerated() {
+            switch command.kind {
+            case .plan, .reset, .undo, .load:
+                continue  // built in the first pass
+            default:
+                if let seen = nextPlan.next(ifCommand: index) { session.builder = seen }
+            }
             if case .stop(let status) = session.perform(command, checked: true) { return status }
         }
         return session.lastStatus
@@ -46,5 +60,17 @@ enum ScriptRunner {
         if ordered.count > diagnosticCap {
             Output.err("cfsh: \(ordered.count - diagnosticCap) more errors not shown\n")
         }
+    }
+}
+
+/// Walks the first pass's plans in step with the second pass's commands.
+private struct PlansSeen {
+    var plans: [(command: Int, plan: PlanBuilder)]
+    var position = 0
+
+    mutating func next(ifCommand index: Int) -> PlanBuilder? {
+        guard position < plans.count, plans[position].command == index else { return nil }
+        position += 1
+        return plans[position - 1].plan
     }
 }

@@ -172,7 +172,6 @@ enum Directory {
     }
 
     static func isDirectory(_ path: String) -> Bool {
-        var info = stat()
-        return stat(path, &info) == 0 && (info.st_mode & S_IFMT) == S_IFDIR
+        LinuxHostFacts().fileKind(atPath: path) == .directory
     }
 }

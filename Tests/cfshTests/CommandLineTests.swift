@@ -171,3 +171,13 @@ import Testing
         #expect(refused.stdout.isEmpty)
     }
 }
+
+/// The plan is built once, in the check pass; each command that reads it sees the plan
+/// as it stood on its line, across undo and reset.
+@Suite struct PlanAtEachLineTests {
+    @Test func showSeesThePlanOfItsLine() throws {
+        let run = try Cfsh.run(["-c", "unshare uts; show; print -; undo; show; print -; unshare pid; reset; unshare mount; set env A=1; undo; show"])
+        #expect(run.status == 0, "\(run.stderr)")
+        #expect(run.stdout == "unshare uts\n-\n-\nunshare mount\n")
+    }
+}
