@@ -134,11 +134,11 @@ public final class RecordingSyscalls: Syscalls {
     }
 
     public func sethostname(_ name: String) throws {
-        try record("sethostname", "sethostname(\(SyscallText.quote(name)))")
+        try record("sethostname", SyscallText.sethostname(name))
     }
 
     public func setdomainname(_ name: String) throws {
-        try record("setdomainname", "setdomainname(\(SyscallText.quote(name)))")
+        try record("setdomainname", SyscallText.setdomainname(name))
     }
 
     public func mount(source: String?, target: String, fstype: String?, flags: UInt,
@@ -157,11 +157,11 @@ public final class RecordingSyscalls: Syscalls {
     }
 
     public func chroot(_ path: String) throws {
-        try record("chroot", "chroot(\(SyscallText.quote(path)))")
+        try record("chroot", SyscallText.chroot(path))
     }
 
     public func pivotRoot(_ newRoot: String, _ putOld: String) throws {
-        try record("pivot_root", "pivot_root(\(SyscallText.quote(newRoot)), \(SyscallText.quote(putOld)))")
+        try record("pivot_root", SyscallText.pivotRoot(newRoot, putOld))
     }
 
     public func mkdir(_ path: String, mode: mode_t) throws {
@@ -188,19 +188,19 @@ public final class RecordingSyscalls: Syscalls {
     }
 
     public func chdir(_ path: String) throws {
-        try record("chdir", "chdir(\(SyscallText.quote(path)))")
+        try record("chdir", SyscallText.chdir(path))
     }
 
     public func setgroups(_ groups: [gid_t]) throws {
-        try record("setgroups", "setgroups(\(groups))")
+        try record("setgroups", SyscallText.setgroups(groups))
     }
 
     public func setresgid(_ gid: gid_t) throws {
-        try record("setresgid", "setresgid(\(gid), \(gid), \(gid))")
+        try record("setresgid", SyscallText.setresgid(gid))
     }
 
     public func setresuid(_ uid: uid_t) throws {
-        try record("setresuid", "setresuid(\(uid), \(uid), \(uid))")
+        try record("setresuid", SyscallText.setresuid(uid))
     }
 
     public func setrlimit(_ resource: Int32, soft: UInt64, hard: UInt64) throws {
@@ -208,15 +208,15 @@ public final class RecordingSyscalls: Syscalls {
     }
 
     public func setNoNewPrivs() throws {
-        try record("prctl", "prctl(PR_SET_NO_NEW_PRIVS, 1)")
+        try record("prctl", SyscallText.noNewPrivs)
     }
 
     public func dropBoundingCapability(_ capability: Int) throws {
-        try record("prctl", "prctl(PR_CAPBSET_DROP, \(SyscallText.capability(capability)))")
+        try record("prctl", SyscallText.capbsetDrop(capability))
     }
 
     public func clearAmbientCapabilities() throws {
-        try record("prctl", "prctl(PR_CAP_AMBIENT, PR_CAP_AMBIENT_CLEAR_ALL)")
+        try record("prctl", SyscallText.ambientClearAll)
     }
 
     public func capget() throws -> CapabilitySets {

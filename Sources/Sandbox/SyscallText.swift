@@ -20,6 +20,20 @@ enum SyscallText {
         return out + "\""
     }
 
+    // The calls whose text is the same for `explain` (RecordingSyscalls) and `set trace on`
+    // (Trace), written once here.
+    static func sethostname(_ name: String) -> String { "sethostname(\(quote(name)))" }
+    static func setdomainname(_ name: String) -> String { "setdomainname(\(quote(name)))" }
+    static func chroot(_ path: String) -> String { "chroot(\(quote(path)))" }
+    static func pivotRoot(_ newRoot: String, _ putOld: String) -> String { "pivot_root(\(quote(newRoot)), \(quote(putOld)))" }
+    static func chdir(_ path: String) -> String { "chdir(\(quote(path)))" }
+    static func setgroups(_ groups: [gid_t]) -> String { "setgroups(\(groups))" }
+    static func setresgid(_ gid: gid_t) -> String { "setresgid(\(gid), \(gid), \(gid))" }
+    static func setresuid(_ uid: uid_t) -> String { "setresuid(\(uid), \(uid), \(uid))" }
+    static let noNewPrivs = "prctl(PR_SET_NO_NEW_PRIVS, 1)"
+    static let ambientClearAll = "prctl(PR_CAP_AMBIENT, PR_CAP_AMBIENT_CLEAR_ALL)"
+    static func capbsetDrop(_ number: Int) -> String { "prctl(PR_CAPBSET_DROP, \(capability(number)))" }
+
     static func list(_ strings: [String]) -> String {
         "[" + strings.map { quote($0) }.joined(separator: ", ") + "]"
     }

@@ -40,11 +40,11 @@ final class TracingSyscalls: Syscalls {
     func wait(_ pid: pid_t) throws -> Int32 { try base.wait(pid) }
 
     func sethostname(_ name: String) throws {
-        show("sethostname(\(SyscallText.quote(name)))")
+        show(SyscallText.sethostname(name))
         try base.sethostname(name)
     }
     func setdomainname(_ name: String) throws {
-        show("setdomainname(\(SyscallText.quote(name)))")
+        show(SyscallText.setdomainname(name))
         try base.setdomainname(name)
     }
     func mount(source: String?, target: String, fstype: String?, flags: UInt, data: String?) throws {
@@ -57,11 +57,11 @@ final class TracingSyscalls: Syscalls {
     }
     func mountFlags(_ path: String) throws -> UInt { try base.mountFlags(path) }
     func chroot(_ path: String) throws {
-        show("chroot(\(SyscallText.quote(path)))")
+        show(SyscallText.chroot(path))
         try base.chroot(path)
     }
     func pivotRoot(_ newRoot: String, _ putOld: String) throws {
-        show("pivot_root(\(SyscallText.quote(newRoot)), \(SyscallText.quote(putOld)))")
+        show(SyscallText.pivotRoot(newRoot, putOld))
         try base.pivotRoot(newRoot, putOld)
     }
     func mkdir(_ path: String, mode: mode_t) throws {
@@ -85,19 +85,19 @@ final class TracingSyscalls: Syscalls {
         try base.moveMount(fd, to: target)
     }
     func chdir(_ path: String) throws {
-        show("chdir(\(SyscallText.quote(path)))")
+        show(SyscallText.chdir(path))
         try base.chdir(path)
     }
     func setgroups(_ groups: [gid_t]) throws {
-        show("setgroups(\(groups))")
+        show(SyscallText.setgroups(groups))
         try base.setgroups(groups)
     }
     func setresgid(_ gid: gid_t) throws {
-        show("setresgid(\(gid), \(gid), \(gid))")
+        show(SyscallText.setresgid(gid))
         try base.setresgid(gid)
     }
     func setresuid(_ uid: uid_t) throws {
-        show("setresuid(\(uid), \(uid), \(uid))")
+        show(SyscallText.setresuid(uid))
         try base.setresuid(uid)
     }
     func setrlimit(_ resource: Int32, soft: UInt64, hard: UInt64) throws {
@@ -105,15 +105,15 @@ final class TracingSyscalls: Syscalls {
         try base.setrlimit(resource, soft: soft, hard: hard)
     }
     func setNoNewPrivs() throws {
-        show("prctl(PR_SET_NO_NEW_PRIVS, 1)")
+        show(SyscallText.noNewPrivs)
         try base.setNoNewPrivs()
     }
     func dropBoundingCapability(_ capability: Int) throws {
-        show("prctl(PR_CAPBSET_DROP, \(SyscallText.capability(capability)))")
+        show(SyscallText.capbsetDrop(capability))
         try base.dropBoundingCapability(capability)
     }
     func clearAmbientCapabilities() throws {
-        show("prctl(PR_CAP_AMBIENT, PR_CAP_AMBIENT_CLEAR_ALL)")
+        show(SyscallText.ambientClearAll)
         try base.clearAmbientCapabilities()
     }
     func capget() throws -> CapabilitySets { try base.capget() }
