@@ -16,7 +16,8 @@ public enum CommandKind: Sendable, Equatable {
     /// `print TEXT...`: the words joined by one space.
     case print(String)
     case show
-    case explain
+    /// `explain [CMD ARGS...]`: nil when no command is given.
+    case explain([String]?)
     case reset
     case undo
     case load(path: String)

@@ -75,7 +75,8 @@ struct Parser {
             let texts = remaining().map(\.text)
             kind = .print(texts.count == 1 ? texts[0] : texts.joined(separator: " "))
         case "show": kind = .show
-        case "explain": kind = .explain
+        case "explain":
+            kind = .explain(hasMore ? remaining().map(\.text) : nil)
         case "reset": kind = .reset
         case "undo": kind = .undo
         case "history": kind = .history
@@ -100,7 +101,7 @@ struct Parser {
             }
         default:
             guard let plan = try planCommand() else {
-                throw Diagnostic("unknown command \(quoted(name.text))\(didYouMean(name.text, commandNames))",
+                throw Diagnostic("unknown command \(quoted(name.text))\(didYouMean(name.text, commandWords))",
                                  at: name.location, fix: "'help' lists the commands")
             }
             kind = .plan(plan)

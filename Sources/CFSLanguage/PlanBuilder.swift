@@ -1,33 +1,37 @@
 /// Folds plan commands into a `Plan`, checking every pre-run rule of DESIGN.md when the
-/// command is added, so the REPL can use it line by line and a script reports each
-/// error at its line. A refused command leaves the plan unchanged.
+/// command is added, so the shell can use it line by line and a script reports each
+/// error at its line. `compile` (Compile.swift) is its one caller outside tests.
 ///
 /// Rules (the choices where DESIGN.md is silent are marked *):
-/// - `set hostname`/`set domainname` need `unshare uts`; `mount`, `umount`, `pivot_root`
-///   need `unshare mount`; `map` needs `unshare user`; `net up` needs `unshare net`,
-///   all *earlier* in the plan.
-/// - Without root and without `unshare user`, only steps an ordinary user may take are
-///   accepted (`set env`/`unset env`/`clear env`, `chdir`, `rlimit`, `no_new_privs`,
-///   `set trace`, `set init`, and `unshare` when its list includes `user`).
+/// - What a command needs (a namespace earlier in the plan; root, or `unshare user`) is
+///   the command table's `Needs` (CommandTable.swift).
 /// - Given twice is an error for: hostname, domainname, `set user`, `set init`, the same
 ///   `limit`, the same `rlimit`. *`set trace` may be given again (the last wins: it is a
 ///   debugging switch). *`unshare` of a namespace already unshared is harmless.
 ///   *`map` lines may not overlap (inside or outside), at most 340 per kind, as the
 ///   kernel requires (user_namespaces(7)).
-/// - `chroot DIR` and `pivot_root DIR` must name an existing directory. The path is
-///   resolved against earlier `chroot`/`pivot_root`/`chdir` steps when there are any
-///   (`chroot /r; chroot /inner` checks `/r/inner`); otherwise a relative path is
-///   passed to `HostFacts` as written (relative to cfsh's working directory).
+/// - `chroot DIR`, `pivot_root DIR` and `chdir DIR` must name a directory, resolved as
+///   the kernel will in the planned root (`RootView`, asked of `HostFacts`).
+/// - `rlimit nofile` may not exceed /proc/sys/fs/nr_open (setrlimit(2): EPERM).
+/// - *One error per cause: a refused command still counts as written for the rules
+///   after it (`unshare uts` refused without root still satisfies a later `set
+///   hostname`), so each real mistake is reported once. Nothing runs when there is any
+///   error, so the refused command never reaches a sandbox: `compile` discards the
+///   state. Only a setting given twice and an overlapping map are not applied.
 public struct PlanBuilder: Sendable {
     public private(set) var plan = Plan()
+    /// The planned root as the steps so far leave it (nil: not followed, no host).
+    public private(set) var view: RootView?
+    /// The command's PATH as the steps so far leave it (`set env PATH=...`).
+    public private(set) var searchPath = defaultSearchPath
     /// What one `add` changed, so `undo` can take exactly that back in O(1).
     private struct Entry: Sendable {
         var command: PlanCommand
+        var applied: Bool
         var newNamespaces: [Namespace]
         var previousTrace: Bool
-        var previousRoot: String?
-        var previousCwd: String?
-        var previousPathsKnown: Bool
+        var previousView: RootView?
+        var previousSearchPath: String
     }
     private var added: [Entry] = []
     /// Where each once-only setting was given ("hostname", "limit pids", "rlimit nofile").
@@ -35,35 +39,47 @@ public struct PlanBuilder: Sendable {
     /// of String keys costs the re-executed child (which decodes the plan with this
     /// builder) a runtime conformance lookup and its hashing code on every start.
     private var settings: [(key: String, location: SourceLocation)] = []
-    /// Host paths of the child's root and working directory after the steps so far
-    /// (nil: the host's own, unknown to us).
-    private var root: String?
-    private var cwd: String?
-    /// False once a resolved path grew past PATH_MAX (4096): from then on chroot and
-    /// pivot_root directories are not checked. Keeps `cd a` × 100,000 linear.
-    private var pathsKnown = true
+    /// "Needs root" was reported: said once, at the first line that needs it, since
+    /// every later one has the same cause and the same fix.
+    private var rootlessReported = false
 
     public init() {}
 
+    /// A builder that follows the planned root from `view` (the host's starting view).
+    public init(view: RootView?) { self.view = view }
+
     public var isEmpty: Bool { added.isEmpty }
 
-    /// Adds the command, or returns why not (the plan is then unchanged).
+    /// Adds the command and returns what is wrong with it (empty: nothing). A command
+    /// with a problem is still applied where that is meaningful (see "one error per
+    /// cause" above): callers discard a builder that reported anything.
     public mutating func add(_ command: PlanCommand, at location: SourceLocation, host: HostFacts?) -> [Diagnostic] {
-        if let problem = check(command, at: location, host: host) { return [problem] }
+        var problems: [Diagnostic] = []
+        if let problem = check(command, at: location, host: host) {
+            problems.append(problem)
+        } else if let problem = rootProblem(command, at: location, host: host) {
+            problems.append(problem)
+            rootlessReported = true
+        }
+        if let blocking = blockingProblem(command, at: location) {
+            return problems + [blocking]
+        }
         var newNamespaces: [Namespace] = []
         if case .unshare(let list) = command {
             newNamespaces = Namespace.allCases.filter { list.contains($0) && !plan.namespaces.contains($0) }
         }
-        added.append(Entry(command: command, newNamespaces: newNamespaces, previousTrace: plan.trace,
-                           previousRoot: root, previousCwd: cwd, previousPathsKnown: pathsKnown))
-        apply(command, at: location)
-        return []
+        added.append(Entry(command: command, applied: true, newNamespaces: newNamespaces,
+                           previousTrace: plan.trace, previousView: view, previousSearchPath: searchPath))
+        if let problem = apply(command, at: location, host: host) { problems.append(problem) }
+        return problems
     }
 
     /// Drops the last added command, whatever it was. False when there is none.
     public mutating func undo() -> Bool {
         guard let e = added.popLast() else { return false }
         if let key = onceKey(e.command) { settings.removeAll { $0.key == key } }
+        view = e.previousView
+        searchPath = e.previousSearchPath
         switch e.command {
         case .unshare: plan.namespaces.subtract(e.newNamespaces)
         case .map(.uid, _): plan.uidMaps.removeLast()
@@ -75,28 +91,43 @@ public struct PlanBuilder: Sendable {
         case .setTrace: plan.trace = e.previousTrace
         case .setInit: plan.initProcess = true
         case .setUser: plan.user = nil
-        case .step:
-            plan.steps.removeLast()
-            root = e.previousRoot
-            cwd = e.previousCwd
-            pathsKnown = e.previousPathsKnown
+        case .step: plan.steps.removeLast()
         }
         return true
     }
 
-    public mutating func reset() { self = PlanBuilder() }
+    /// Clears the plan; the planned root starts again from the host's view.
+    public mutating func reset(host: HostFacts?) { self = PlanBuilder(view: host?.startingView) }
 
     // MARK: - Checks
 
+    /// What is wrong with the command that does not stop it counting as written.
     private func check(_ command: PlanCommand, at location: SourceLocation, host: HostFacts?) -> Diagnostic? {
-        if let needed = requiredNamespace(command), !plan.namespaces.contains(needed.0) {
-            return Diagnostic("'\(command.displayName)' needs 'unshare \(needed.0.rawValue)' first", at: location,
-                              fix: "add 'unshare \(needed.0.rawValue)' before this line: \(needed.1)")
+        let needs = command.id.needs
+        if let needed = needs.namespace, !plan.namespaces.contains(needed) {
+            return Diagnostic("'\(command.displayName)' needs 'unshare \(needed.rawValue)' first", at: location,
+                              fix: "add 'unshare \(needed.rawValue)' before this line: \(needs.why ?? "")")
         }
-        if let host, !host.isRoot, !plan.namespaces.contains(.user), command.needsRoot {
-            return Diagnostic("'\(command.displayName)' needs root, or add 'unshare user' to run rootless",
-                              at: location, fix: "run cfsh with sudo, or add 'unshare user' before this line")
+        if case .step(.rlimit(let r)) = command, r.name == .nofile, let host, let most = host.maxOpenFiles,
+           (r.hard ?? .max) > most {
+            let value = r.hard.map { String($0) } ?? "unlimited"
+            return Diagnostic("rlimit nofile: \(value) is above the kernel's most, \(most) (/proc/sys/fs/nr_open)",
+                              at: location, fix: "give at most \(most): setrlimit(2) refuses more (EPERM)")
         }
+        return nil
+    }
+
+    /// Without root and without `unshare user`, a command that needs root; reported once.
+    private func rootProblem(_ command: PlanCommand, at location: SourceLocation, host: HostFacts?) -> Diagnostic? {
+        guard let host, !host.isRoot, !plan.namespaces.contains(.user), command.needsRoot, !rootlessReported else {
+            return nil
+        }
+        return Diagnostic("'\(command.displayName)' needs root, or add 'unshare user' to run rootless",
+                          at: location, fix: "run cfsh with sudo, or add 'unshare user' before this line")
+    }
+
+    /// What stops the command from being applied at all.
+    private func blockingProblem(_ command: PlanCommand, at location: SourceLocation) -> Diagnostic? {
         if let key = onceKey(command), let earlier = settings.first(where: { $0.key == key })?.location {
             return Diagnostic("\(key) is already set, at line \(earlier.line)", at: location,
                               fix: "give it once: 'undo' the earlier one, or delete one of the lines")
@@ -111,26 +142,7 @@ public struct PlanBuilder: Sendable {
                                   fix: "map lines may not share inside or outside ids (user_namespaces(7))")
             }
         }
-        if let host, pathsKnown {
-            switch command {
-            case .step(.chroot(let dir)): return checkDirectory(dir, "chroot", at: location, host: host)
-            case .step(.pivotRoot(let dir)): return checkDirectory(dir, "pivot_root", at: location, host: host)
-            default: break
-            }
-        }
         return nil
-    }
-
-    private func requiredNamespace(_ command: PlanCommand) -> (Namespace, String)? {
-        switch command {
-        case .step(.setHostname): return (.uts, "without it, it would rename the host")
-        case .step(.setDomainname): return (.uts, "without it, it would change the host's domain name")
-        case .step(.mount), .step(.umount), .step(.pivotRoot):
-            return (.mount, "without it, it would change the host's mounts")
-        case .map: return (.user, "uid and gid maps belong to a new user namespace")
-        case .step(.netUp): return (.net, "without it, it would change the host's network")
-        default: return nil
-        }
     }
 
     private func onceKey(_ command: PlanCommand) -> String? {
@@ -154,32 +166,11 @@ public struct PlanBuilder: Sendable {
         return meet(a.inside, b.inside) || meet(a.outside, b.outside)
     }
 
-    private func checkDirectory(_ dir: String, _ verb: String, at location: SourceLocation, host: HostFacts) -> Diagnostic? {
-        let path = resolve(dir)
-        let shown = path == dir ? "\(quoted(dir))" : "\(quoted(dir)) (\(path) on the host)"
-        switch host.fileKind(atPath: path) {
-        case .directory: return nil
-        case .missing:
-            return Diagnostic("\(verb): \(shown) does not exist", at: location,
-                              fix: "make a root filesystem there first, e.g. scripts/mkrootfs busybox DIR")
-        case .regularFile, .other:
-            return Diagnostic("\(verb): \(shown) is not a directory", at: location)
-        }
-    }
-
-    /// The host path the child will mean by `path` after the steps so far.
-    private func resolve(_ path: String) -> String {
-        if path.hasPrefix("/") {
-            guard let root, root != "/" else { return path }
-            return (root.hasSuffix("/") ? String(root.dropLast()) : root) + path
-        }
-        guard let cwd else { return path }
-        return cwd.hasSuffix("/") ? cwd + path : cwd + "/" + path
-    }
-
     // MARK: - Applying
 
-    private mutating func apply(_ command: PlanCommand, at location: SourceLocation) {
+    /// Applies the command; returns what the planned root says is wrong with it (a
+    /// missing chroot directory), after which the root is no longer followed.
+    private mutating func apply(_ command: PlanCommand, at location: SourceLocation, host: HostFacts?) -> Diagnostic? {
         if let key = onceKey(command) { settings.append((key, location)) }
         switch command {
         case .unshare(let list): plan.namespaces.formUnion(list)
@@ -192,91 +183,75 @@ public struct PlanBuilder: Sendable {
         case .setInit(let on): plan.initProcess = on
         case .setUser(let ids): plan.user = ids
         case .step(let step):
+            plan.steps.append(PlanStep(step, at: location))
             switch step {
-            case .chroot(let dir), .pivotRoot(let dir):
-                if pathsKnown {
-                    root = resolve(dir)
-                    cwd = root
-                }
-            case .chdir(let dir):
-                if pathsKnown { cwd = resolve(dir) }
+            case .setEnv("PATH", let value): searchPath = value
+            case .unsetEnv("PATH"), .clearEnv: searchPath = defaultSearchPath
             default: break
             }
-            if (root?.utf8.count ?? 0) > 4096 || (cwd?.utf8.count ?? 0) > 4096 {
-                pathsKnown = false
-                root = nil
-                cwd = nil
+            if let host, var current = view {
+                let problem = current.follow(step, at: location, host: host)
+                view = current
+                return problem
             }
-            plan.steps.append(PlanStep(step, at: location))
         }
+        return nil
     }
 }
+
+/// The command's PATH when the plan does not set one: what a login shell would have
+/// (execvp(3)'s own fallback, "/bin:/usr/bin", is too short for a sandbox with `clear
+/// env`). The engine's exec and completion use this one.
+public let defaultSearchPath = "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin"
 
 extension PlanCommand {
-    /// The command as the user wrote it, for messages: "set hostname", "mount".
+    /// The command as the user wrote it, for messages: "set hostname", "cap drop".
     public var displayName: String {
         switch self {
-        case .unshare: return "unshare"
-        case .map: return "map"
-        case .limit: return "limit"
-        case .setTrace: return "set trace"
-        case .setInit: return "set init"
-        case .setUser: return "set user"
-        case .step(let step):
-            switch step {
-            case .setHostname: return "set hostname"
-            case .setDomainname: return "set domainname"
-            case .setEnv: return "set env"
-            case .unsetEnv: return "unset env"
-            case .clearEnv: return "clear env"
-            case .mount: return "mount"
-            case .umount: return "umount"
-            case .chroot: return "chroot"
-            case .pivotRoot: return "pivot_root"
-            case .chdir: return "chdir"
-            case .rlimit: return "rlimit"
-            case .capDrop: return "cap drop"
-            case .capKeep: return "cap keep"
-            case .noNewPrivs: return "no_new_privs"
-            case .netUp: return "net up"
-            }
+        case .step(.capDrop): return "cap drop"
+        case .step(.capKeep): return "cap keep"
+        default: return id.name
         }
     }
 
-    /// Whether it needs root when the plan has no user namespace.
+    /// Whether it needs root when the plan has no user namespace (the command table's
+    /// `Needs.privilege`).
     var needsRoot: Bool {
+        switch id.needs.privilege {
+        case .none: return false
+        case .rootOrUserNamespace: return true
+        case .rootUnlessUnsharingUser:
+            if case .unshare(let list) = self { return !list.contains(.user) }
+            return true
+        }
+    }
+
+    /// Its entry in the command table.
+    public var id: CommandID {
         switch self {
-        case .unshare(let list): return !list.contains(.user)
-        case .map, .limit, .setUser: return true
-        case .setTrace, .setInit: return false
+        case .unshare: return .unshare
+        case .map: return .map
+        case .limit: return .limit
+        case .setTrace: return .setTrace
+        case .setInit: return .setInit
+        case .setUser: return .setUser
         case .step(let step):
             switch step {
-            case .setEnv, .unsetEnv, .clearEnv, .chdir, .rlimit, .noNewPrivs: return false
-            default: return true
+            case .setHostname: return .setHostname
+            case .setDomainname: return .setDomainname
+            case .setEnv: return .setEnv
+            case .unsetEnv: return .unsetEnv
+            case .clearEnv: return .clearEnv
+            case .mount: return .mount
+            case .umount: return .umount
+            case .chroot: return .chroot
+            case .pivotRoot: return .pivotRoot
+            case .chdir: return .chdir
+            case .rlimit: return .rlimit
+            case .capDrop, .capKeep: return .cap
+            case .noNewPrivs: return .noNewPrivs
+            case .netUp: return .netUp
             }
         }
     }
-}
-
-/// Every diagnostic of a script, as `cfsh -n` reports them: the parser's, then the
-/// plan builder's for each plan command (folded in order, following `reset` and
-/// `undo`; `load` is not followed — the CLI reads files). In source order, capped.
-public func validate(_ script: ParsedScript, host: HostFacts?) -> [Diagnostic] {
-    var builder = PlanBuilder()
-    var found = script.diagnostics
-    for c in script.commands {
-        switch c.kind {
-        case .plan(let p): found += builder.add(p, at: c.location, host: host)
-        case .reset: builder.reset()
-        case .undo: _ = builder.undo()
-        default: break
-        }
-    }
-    found.sort { ($0.location.line, $0.location.column) < ($1.location.line, $1.location.column) }
-    if found.count > maxDiagnostics + 1 {
-        let cut = found[maxDiagnostics]
-        found = Array(found.prefix(maxDiagnostics))
-        found.append(Diagnostic("too many errors (more than \(maxDiagnostics)); stopping here", at: cut.location))
-    }
-    return found
 }

@@ -14,13 +14,6 @@ public enum Sandbox {
         childMainFromArgv(CommandLine.argc, CommandLine.unsafeArgv)
     }
 
-    /// Checks made before clone: each chroot directory exists and is a directory; the
-    /// command exists and is executable inside the planned root, found via the plan's
-    /// PATH. Nothing is started. Empty when nothing was found wrong.
-    public static func preflight(_ plan: Plan, argv: [String]) -> [SandboxFailure] {
-        preflightFailures(plan, argv: argv)
-    }
-
     /// Runs argv in a sandbox built from plan. Blocks until it ends.
     public static func run(_ plan: Plan, argv: [String], options: RunOptions) -> RunOutcome {
         runParent(plan, argv: argv, options: options, sys: LinuxSyscalls())

@@ -58,11 +58,10 @@ enum CLI {
     /// `Running [CMD ARGS]` (Go's formatting of a []string) and runs CMD with an empty plan.
     static func runVerb(_ argv: [String]) -> Int32 {
         Output.out("Running [\(argv.joined(separator: " "))]\n")
-        var session = Session(context: context(scriptName: "cfsh", arguments: []))
-        let exec = Command(.exec(argv), at: SourceLocation(file: "<command line>", line: 1, column: 1))
-        session.sources["<command line>"] = ["run " + argv.joined(separator: " ")]
-        _ = session.perform(exec, checked: false)
-        return session.lastStatus
+        let file = "<command line>"
+        let text = "exec " + argv.map(quoteWord).joined(separator: " ")
+        return ScriptRunner.run(Array(text.utf8), file: file,
+                                context: context(scriptName: "cfsh", arguments: []), checkOnly: false)
     }
 
     static func context(scriptName: String, arguments: [String]) -> ExpansionContext {

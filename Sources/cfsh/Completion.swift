@@ -1,12 +1,13 @@
 import CFSLanguage
 
 /// Tab completion for the interactive shell: what the word under the cursor could be,
-/// from the command it belongs to. Pure apart from the directory listing it is given,
-/// so it is unit-tested without a terminal.
+/// read from the command table (CommandTable.swift) and the mount option table, with
+/// paths looked up in the planned root as the checker sees it (the same `RootView`,
+/// resolved by the same host). Earlier commands on the line count: `chroot r; cd /x;
+/// exec ` completes inside `r/x`, because they are compiled onto the plan first.
 struct Completer {
-    /// Names in a directory (nil when it cannot be read), and whether a path is a directory.
-    var listDirectory: (String) -> [String]?
-    var isDirectory: (String) -> Bool
+    let host: HostFacts
+    let context: ExpansionContext
 
     struct Result: Equatable {
         /// The partial word being completed (the text the candidates extend).
@@ -14,104 +15,94 @@ struct Completer {
         var candidates: [String]
     }
 
-    static let subcommands: [String: [String]] = [
-        "set": ["hostname", "domainname", "env", "user", "init", "trace"],
-        "unset": ["env"], "clear": ["env"],
-        "limit": ["pids", "memory", "cpu"],
-        "cap": ["drop", "keep"],
-        "map": ["uid", "gid"],
-        "net": ["up"],
-    ]
-    static let pathCommands: Set<String> = ["chroot", "pivot_root", "chdir", "cd", "load", "save", "umount"]
-    static let mountOptions = ["ro", "rw", "nosuid", "nodev", "noexec", "relatime", "noatime",
-                               "size=", "mode=", "uid=", "gid=", "nr_inodes=",
-                               "lowerdir=", "upperdir=", "workdir="]
-    static let defaultPath = "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin"
-
-    func complete(_ lineBeforeCursor: String, plan: Plan) -> Result {
-        // Only the command the cursor is in matters: the text after the last `;`.
-        let segment = lineBeforeCursor.split(separator: ";", omittingEmptySubsequences: false).last.map(String.init) ?? ""
+    func complete(_ lineBeforeCursor: String, onto state: PlanBuilder) -> Result {
+        // Only the command the cursor is in is completed: the text after the last `;`.
+        // What comes before it is compiled onto the plan (quietly: nothing runs).
+        let segments = lineBeforeCursor.split(separator: ";", omittingEmptySubsequences: false)
+        let segment = segments.last.map(String.init) ?? ""
+        var state = state
+        if segments.count > 1 {
+            let before = segments.dropLast().joined(separator: ";")
+            state = compile(Array(before.utf8), file: "<completion>", context: context, onto: state, host: host).state
+        }
         var words = segment.split(whereSeparator: { $0 == " " || $0 == "\t" }).map(String.init)
         let partial = (segment.last.map { $0 == " " || $0 == "\t" } ?? true) ? "" : (words.popLast() ?? "")
-        let index = words.count
         func matching(_ options: [String]) -> Result {
             Result(partial: partial, candidates: options.filter { $0.hasPrefix(partial) }.sorted())
         }
-        guard let command = words.first else { return matching(commandNames) }
-        switch (command, index) {
-        case ("unshare", _):
-            return matching(Namespace.allCases.map(\.rawValue) + ["all"])
-        case ("set", 2) where words[1] == "init" || words[1] == "trace":
-            return matching(["on", "off"])
-        case (_, 1) where Completer.subcommands[command] != nil:
-            return matching(Completer.subcommands[command]!)
-        case ("net", 2):
-            return matching(["lo"])
-        case ("cap", _):
-            return matching(Capability.names + (words[1] == "drop" ? ["all"] : []))
-        case ("rlimit", 1):
-            return matching(ResourceLimit.Name.allCases.map(\.rawValue))
-        case ("rlimit", 2):
-            return matching(["unlimited"])
-        case ("help", 1):
-            return matching(commandNames)
-        case ("mount", 1):
-            return matching(Mount.Kind.allCases.map(\.rawValue))
-        case ("mount", _):
-            let takesSource = words[1] == "bind" || words[1] == "rbind"
-            let optionsIndex = takesSource ? 4 : 3
-            if index >= optionsIndex { return options(partial) }
-            return paths(partial)
-        case ("exec", 1) where !partial.contains("/"):
-            return matching(programs(plan))
-        case ("save", 1) where partial.hasPrefix("-"):
-            return matching(["-f"])
-        default:
-            if command == "exec" || Completer.pathCommands.contains(command) { return paths(partial) }
+        guard let first = words.first else { return matching(commandWords) }
+        let subs = subcommands(of: first)
+        if words.count == 1 && !subs.isEmpty { return matching(subs) }
+        let name = first == "cd" ? "chdir" : first
+        guard let id = CommandID(rawValue: words.count > 1 && !subs.isEmpty ? name + " " + words[1] : name) else {
             return Result(partial: partial, candidates: [])
+        }
+        let entry = id.entry
+        let position = words.count - id.words.count
+        var kinds = entry.arguments
+        if id == .mount, words.count > 1, let type = Mount.Kind(rawValue: words[1]) {
+            // mount TYPE [SOURCE] TARGET OPTIONS: the shape depends on the type.
+            let takesSource = type == .bind || type == .rbind
+            kinds = [.mountType] + (takesSource ? [.plannedPath] : []) + [.plannedPath, .choice(type.optionWords)]
+            if position == kinds.count - 1 { return options(partial, type.optionWords) }
+        }
+        guard !kinds.isEmpty else { return Result(partial: partial, candidates: []) }
+        let kind = position < kinds.count ? kinds[position] : (entry.repeats ? kinds[kinds.count - 1] : .text)
+        switch kind {
+        case .text:
+            return Result(partial: partial, candidates: [])
+        case .choice(let choices):
+            return matching(choices)
+        case .namespace:
+            return matching(Namespace.allCases.map(\.rawValue) + ["all"])
+        case .mountType:
+            return matching(Mount.Kind.allCases.map(\.rawValue))
+        case .capability:
+            return matching(Capability.names + (words.count > 1 && words[1] == "drop" ? ["all"] : []))
+        case .resource:
+            return matching(ResourceLimit.Name.allCases.map(\.rawValue))
+        case .hostPath:
+            if id == .save, partial.hasPrefix("-") { return matching(["-f"]) }
+            return paths(partial, in: host.startingView)
+        case .plannedPath:
+            return paths(partial, in: state.view)
+        case .program:
+            if partial.contains("/") { return paths(partial, in: state.view) }
+            return matching(programs(in: state.view, searchPath: state.searchPath))
         }
     }
 
     /// Mount options are one comma-separated word: complete the piece after the last comma.
-    func options(_ partial: String) -> Result {
+    func options(_ partial: String, _ words: [String]) -> Result {
         let head = partial.lastIndex(of: ",").map { String(partial[...$0]) } ?? ""
         let piece = String(partial.dropFirst(head.count))
-        let candidates = Completer.mountOptions.filter { $0.hasPrefix(piece) }.map { head + $0 }.sorted()
+        let candidates = words.filter { $0.hasPrefix(piece) }.map { head + $0 }.sorted()
         return Result(partial: partial, candidates: candidates)
     }
 
-    /// Files and directories; directories end in `/` so completion can go on into them.
-    func paths(_ partial: String) -> Result {
+    /// Files and directories inside the view; directories end in `/` so completion can
+    /// go on into them. Nothing when the planned root is not known.
+    func paths(_ partial: String, in view: RootView?) -> Result {
+        guard let view, view.root != nil else { return Result(partial: partial, candidates: []) }
         let slash = partial.lastIndex(of: "/")
         let directory = slash.map { String(partial[...$0]) } ?? ""
         let prefix = String(partial.dropFirst(directory.count))
-        let names = listDirectory(directory.isEmpty ? "." : directory) ?? []
-        let candidates = names
-            .filter { $0.hasPrefix(prefix) && $0 != "." && $0 != ".." && (prefix.hasPrefix(".") || !$0.hasPrefix(".")) }
-            .map { name in directory + name + (isDirectory(directory + name) ? "/" : "") }
+        let entries = host.listDirectory(directory.isEmpty ? "." : directory, in: view) ?? []
+        let candidates = entries
+            .filter { $0.name.hasPrefix(prefix) && (prefix.hasPrefix(".") || !$0.name.hasPrefix(".")) }
+            .map { directory + $0.name + ($0.isDirectory ? "/" : "") }
             .sorted()
         return Result(partial: partial, candidates: candidates)
     }
 
-    /// The programs `exec` could run: on the plan's PATH, inside the planned root when
-    /// the plan changes root (the last `chroot`/`pivot_root`, relative to the one before).
-    func programs(_ plan: Plan) -> [String] {
-        var root = ""
-        var searchPath = Completer.defaultPath
-        for step in plan.steps {
-            switch step.action {
-            case .chroot(let dir), .pivotRoot(let dir):
-                root = dir.hasPrefix("/") ? (root.isEmpty ? dir : root + dir) : (root.isEmpty ? dir : root + "/" + dir)
-            case .setEnv("PATH", let value):
-                searchPath = value
-            default:
-                break
-            }
-        }
+    /// The programs `exec` could run: the files on the plan's PATH inside the planned root.
+    func programs(in view: RootView?, searchPath: String) -> [String] {
+        guard let view, view.root != nil else { return [] }
         var seen = Set<String>()
         for directory in searchPath.split(separator: ":") {
-            for name in listDirectory(root + directory) ?? [] where !name.hasPrefix(".") {
-                seen.insert(name)
+            for entry in host.listDirectory(String(directory), in: view) ?? []
+            where !entry.isDirectory && !entry.name.hasPrefix(".") {
+                seen.insert(entry.name)
             }
         }
         return Array(seen)

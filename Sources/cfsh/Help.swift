@@ -14,14 +14,16 @@ extension String {
     }
 }
 
-/// `help` and `help COMMAND`, from the language's own table of commands.
+/// `help` and `help COMMAND`, rendered from the command table (CommandTable.swift) and,
+/// for `mount`, the mount option table (MountOptions.swift).
 enum Help {
     static func text(for topic: String?) -> String {
         guard let topic else {
             // Two columns, the syntax (one form per line) and what it does.
             let width = 34
             var text = "Commands (help COMMAND for the syntax, an example and what it needs):\n"
-            for entry in commandHelp {
+            for id in CommandID.allCases {
+                let entry = id.entry
                 let forms = entry.syntax.components(separatedBy: " | ")
                 for (index, form) in forms.enumerated() {
                     text += "  " + form
@@ -35,17 +37,31 @@ enum Help {
             }
             return text
         }
-        let entries = help(for: topic)
+        let entries = helpEntries(for: topic)
         guard !entries.isEmpty else {
             var text = "help: no command '\(topic)'"
-            if let guess = suggestion(for: topic, among: commandNames) { text += "; did you mean '\(guess)'?" }
+            if let guess = suggestion(for: topic, among: commandWords) { text += "; did you mean '\(guess)'?" }
             return text + "\n"
         }
         // `help set` shows every `set ...` entry.
         return entries.map { entry in
             var text = "\(entry.syntax)\n  \(entry.summary)\n  example: \(entry.example)\n"
-            if let needs = entry.needs { text += "  needs: \(needs)\n" }
+            if let needs = entry.needs.text { text += "  needs: \(needs)\n" }
+            if entry.id == .mount { text += mountOptions }
             return text
         }.joined(separator: "\n")
+    }
+
+    /// The options each mount type takes, from the one table the checker uses.
+    static var mountOptions: String {
+        var text = "  flags (every type): " + MountFlag.allCases.map(\.rawValue).joined(separator: " ") + "\n"
+        for kind in Mount.Kind.allCases where !kind.dataKeys.isEmpty {
+            text += "  \(kind.rawValue) data: " + kind.dataKeys.map(\.rawValue).joined(separator: "= ") + "=\n"
+            for key in kind.dataKeys where kind != .dev {
+                text += "    " + key.form + "\n"
+            }
+        }
+        text += "  overlay: upperdir= and workdir= together, or at least two lowerdir layers (read-only)\n"
+        return text
     }
 }

@@ -3,21 +3,6 @@ import Glibc
 #endif
 import CFSLanguage
 
-/// The real answers to the validator's questions about the host (stat(2), geteuid(2)).
-struct LinuxHostFacts: HostFacts {
-    let isRoot = geteuid() == 0
-
-    func fileKind(atPath path: String) -> FileKind {
-        var info = stat()
-        guard stat(path, &info) == 0 else { return .missing }
-        switch info.st_mode & S_IFMT {
-        case S_IFDIR: return .directory
-        case S_IFREG: return .regularFile
-        default: return .other
-        }
-    }
-}
-
 enum Host {
     /// `$NAME`, looked up when a script uses it (getenv(3)).
     static func environmentValue(_ name: String) -> String? {

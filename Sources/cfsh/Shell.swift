@@ -19,7 +19,7 @@ enum Shell {
         let historyFile = context.home.map { HistoryFile(path: $0 + "/.cfsh_history") }
         session.history = historyFile?.load() ?? []
         session.history.forEach(editor.remember)
-        let completer = Completer(listDirectory: Directory.names, isDirectory: Directory.isDirectory)
+        let completer = Completer(host: session.host, context: context)
         // Ctrl-C at the prompt cancels the line: a handler (not SIG_IGN) so the read is
         // interrupted, without SA_RESTART (signal(7)).
         var action = sigaction()
@@ -39,8 +39,8 @@ enum Shell {
         while true {
             var text = ""
             var continued = false
-            let plan = session.plan
-            LineEditor.completion = { completer.complete(text + $0, plan: plan) }
+            let state = session.state
+            LineEditor.completion = { completer.complete(text + $0, onto: state) }
             // A trailing `\` continues the line: read on with a continuation prompt.
             readLoop: while true {
                 switch editor.readLine(prompt: continued ? "  > " : prompt(for: session.plan)) {
@@ -91,35 +91,25 @@ enum Shell {
         line.reversed().prefix { $0 == "\\" }.count % 2 == 1
     }
 
-    /// One typed line: parse, check every command on it, then run them. A line with an
-    /// error runs none of its commands, as a script does.
+    /// One typed line: compiled onto the plan so far (the same `compile` as scripts),
+    /// then run. A line with an error runs none of its commands and leaves the plan as
+    /// it was, as a script does.
     static func perform(_ text: String, number: Int, in session: inout Session) -> Session.Flow {
         let file = "<stdin>"
-        var parsed = parseScript(Array(text.utf8), file: file, context: session.context)
         // Positions count the lines of the session: `<stdin>:7:5` is the 7th line typed.
-        func renumber(_ location: inout SourceLocation) { location.line += number - 1 }
-        for index in parsed.commands.indices { renumber(&parsed.commands[index].location) }
-        for index in parsed.diagnostics.indices { renumber(&parsed.diagnostics[index].location) }
+        let compiled = session.compile(Array(text.utf8), file: file, firstLine: number)
+        for (name, lines) in compiled.sources where name != file { session.sources[name] = lines }
         var lines = session.sources[file] ?? []
         while lines.count < number - 1 { lines.append("") }
-        lines = Array(lines.prefix(number - 1)) + parsed.lines
+        lines = Array(lines.prefix(number - 1)) + (compiled.sources[file] ?? [])
         session.sources[file] = lines
-
-        var trial = session
-        var diagnostics = parsed.diagnostics
-        for command in parsed.commands where diagnostics.isEmpty {
-            if case .plan = command.kind { diagnostics += trial.check(command) }
-        }
-        if !diagnostics.isEmpty {
-            session.report(diagnostics)
-            session.lastStatus = 2
+        if !compiled.diagnostics.isEmpty {
+            session.report(compiled.diagnostics)
+            session.lastStatus = compiled.status
             return .next
         }
-        for command in parsed.commands {
-            let flow = session.perform(command, checked: false)
-            if flow != .next { return flow }
-        }
-        return .next
+        session.state = compiled.state
+        return session.run(compiled.actions)
     }
 
     /// The plan at a glance: `cfs[uts pid · container]> `.
@@ -153,25 +143,5 @@ enum Shell {
             if byte == UInt8(ascii: "\n") { return String(decoding: bytes, as: UTF8.self) }
             bytes.append(byte)
         }
-    }
-}
-
-/// Directory listings for completion (opendir(3)).
-enum Directory {
-    static func names(_ path: String) -> [String]? {
-        guard let directory = opendir(path) else { return nil }
-        defer { closedir(directory) }
-        var names: [String] = []
-        while let entry = readdir(directory) {
-            let name = withUnsafeBytes(of: entry.pointee.d_name) { raw in
-                String(decoding: raw.prefix { $0 != 0 }, as: UTF8.self)
-            }
-            names.append(name)
-        }
-        return names
-    }
-
-    static func isDirectory(_ path: String) -> Bool {
-        LinuxHostFacts().fileKind(atPath: path) == .directory
     }
 }

@@ -33,7 +33,7 @@ import Testing
     }
 
     @Test func semicolonsAndNewlines() {
-        #expect(kinds("show; explain\nreset;;undo;") == [.show, .explain, .reset, .undo])
+        #expect(kinds("show; explain\nreset;;undo;") == [.show, .explain(nil), .reset, .undo])
         #expect(kinds("print 'a;b'") == [.print("a;b")])
     }
 

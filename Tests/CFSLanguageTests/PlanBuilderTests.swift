@@ -4,7 +4,7 @@ import Testing
 @Suite struct PlanBuilderTests {
     @Test func namespaceRules() {
         #expect(firstError("set hostname c") == "1:1: 'set hostname' needs 'unshare uts' first")
-        let d = validate(parse("set hostname c"), host: nil).first
+        let d = diagnostics("set hostname c").first
         #expect(d?.fix == "add 'unshare uts' before this line: without it, it would rename the host")
         #expect(firstError("mount proc /proc") == "1:1: 'mount' needs 'unshare mount' first")
         #expect(firstError("umount /x") == "1:1: 'umount' needs 'unshare mount' first")
@@ -42,8 +42,8 @@ import Testing
     }
 
     @Test func chrootDirectory() {
-        let host = FakeHost(files: ["/r": .directory, "/r/inner": .directory, "/f": .regularFile, "rel": .directory,
-                                    "/srv/rel": .directory, "/r/x/y": .directory])
+        let host = FakeHost(files: ["/r": .directory, "/r/inner": .directory, "/f": .regularFile, "/rel": .directory,
+                                    "/srv": .directory, "/srv/rel": .directory, "/r/x": .directory, "/r/x/y": .directory])
         #expect(firstError("chroot /r", host: host) == nil)
         #expect(firstError("chroot /nope", host: host) == "1:1: chroot: '/nope' does not exist")
         #expect(firstError("chroot /f", host: host) == "1:1: chroot: '/f' is not a directory")
@@ -75,17 +75,15 @@ import Testing
         #expect(b.isEmpty)
         #expect(!undo())
         #expect(add(.setInit(false)))
-        b.reset()
+        b.reset(host: nil)
         #expect(b.plan == Plan() && b.isEmpty)
         #expect(firstError("unshare uts; set hostname a; undo; set hostname b") == nil)
         #expect(firstError("unshare uts; set hostname a; reset; set hostname b") == "1:37: 'set hostname' needs 'unshare uts' first")
     }
 
     @Test func severalErrorsAreReported() {
-        let script = parse("unshar x\nset hostname c\nshow me\nlimit pids 0\n")
-        #expect(validate(script, host: nil).map(\.location.line) == [1, 2, 3, 4])
-        let many = parse(String(repeating: "bad\n", count: 100))
-        let all = validate(many, host: nil)
+        #expect(diagnostics("unshar x\nset hostname c\nshow me\nlimit pids 0\n").map(\.location.line) == [1, 2, 3, 4])
+        let all = diagnostics(String(repeating: "bad\n", count: 100))
         #expect(all.count == maxDiagnostics + 1)
         #expect(all.last?.message.hasPrefix("too many errors") == true)
     }

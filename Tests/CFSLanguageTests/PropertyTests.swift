@@ -79,12 +79,14 @@ struct PlanGenerator {
     mutating func mount() -> Mount {
         let kind = pick(Mount.Kind.allCases)
         var options: [String] = []
-        for _ in 0..<int(3) { options.append(pick(MountOptions.flags)) }
+        for _ in 0..<int(3) { options.append(pick(MountFlag.allCases.map(\.rawValue))) }
         switch kind {
         case .tmpfs, .dev: if bool() { options.append("size=" + pick(["1m", "64m", "50%"])) }
         case .overlay:
-            options.append("lowerdir=" + pick(["/l", "/a:/b"]))
-            if bool() { options += ["upperdir=/u", "workdir=/w"] }
+            // A read-only overlay needs two lower layers (MountOptions.checkOverlay).
+            let upper = bool()
+            options.append("lowerdir=" + (upper ? pick(["/l", "/a:/b"]) : "/a:/b"))
+            if upper { options += ["upperdir=/u", "workdir=/w"] }
         default: break
         }
         let source: String? = (kind == .bind || kind == .rbind) ? path() : nil
@@ -102,7 +104,11 @@ struct PlanGenerator {
         for _ in 0..<3000 {
             var b = PlanBuilder()
             if gen.bool() { _ = b.add(.unshare(Namespace.allCases), at: at, host: nil) }
-            for _ in 0..<gen.int(15) { _ = b.add(gen.command(), at: at, host: nil) }
+            for _ in 0..<gen.int(15) {
+                // A command with a problem is tried on a copy and dropped, as compile does.
+                var trial = b
+                if trial.add(gen.command(), at: at, host: nil).isEmpty { b = trial }
+            }
             let plan = b.plan
             if !plan.steps.isEmpty { nonTrivial += 1 }
             let text = plan.canonicalText
@@ -130,9 +136,9 @@ struct PlanGenerator {
     @Test func undoMatchesReplay() {
         var gen = PlanGenerator(rng: SplitMix64(seed: 0x0DD))
         let at = SourceLocation(file: "gen", line: 1, column: 1)
-        let host = FakeHost(files: ["/": .directory, "/proc": .directory, "rootfs": .directory])
+        let host = FakeHost(files: ["/": .directory, "/proc": .directory, "/rootfs": .directory])
         for _ in 0..<500 {
-            var b = PlanBuilder()
+            var b = PlanBuilder(view: host.startingView)
             var kept: [PlanCommand] = []
             for _ in 0..<gen.int(30) {
                 if gen.int(4) == 0 {
@@ -140,16 +146,23 @@ struct PlanGenerator {
                     #expect(undone == !kept.isEmpty)
                     if undone { kept.removeLast() }
                 } else {
-                    var reference = PlanBuilder()
+                    var reference = PlanBuilder(view: host.startingView)
                     for c in kept { _ = reference.add(c, at: at, host: host) }
                     let c = gen.int(3) == 0 ? PlanCommand.unshare(Namespace.allCases) : gen.command()
-                    let accepted = b.add(c, at: at, host: host).isEmpty
+                    // As compile and the shell use it: a command with a problem is
+                    // tried on a copy, which is dropped.
+                    var trial = b
+                    let accepted = trial.add(c, at: at, host: host).isEmpty
                     #expect(accepted == reference.add(c, at: at, host: host).isEmpty, "\(kept) + \(c)")
-                    if accepted { kept.append(c) }
+                    if accepted {
+                        b = trial
+                        kept.append(c)
+                    }
                 }
-                var reference = PlanBuilder()
+                var reference = PlanBuilder(view: host.startingView)
                 for c in kept { _ = reference.add(c, at: at, host: host) }
                 #expect(b.plan == reference.plan)
+                #expect(b.view == reference.view)
                 #expect(b.isEmpty == kept.isEmpty)
             }
         }

@@ -13,29 +13,68 @@ func words(_ text: String, env: [String: String] = [:], args: [String] = [], hom
     return c.words.map(\.text)
 }
 
+/// Every diagnostic of `text`, as `cfsh -n` reports them: the one `compile`.
+func diagnostics(_ text: String, env: [String: String] = [:], host: HostFacts? = nil) -> [Diagnostic] {
+    compiled(text, env: env, host: host).diagnostics
+}
+
+func compiled(_ text: String, env: [String: String] = [:], host: HostFacts? = nil) -> Compilation {
+    compile(Array(text.utf8), file: "t.cfs",
+            context: ExpansionContext(environment: env, arguments: [], scriptName: "t.cfs", home: nil),
+            onto: PlanBuilder(view: host?.startingView), host: host)
+}
+
 /// The first error of `text` as "LINE:COL: MESSAGE".
 func firstError(_ text: String, env: [String: String] = [:], host: HostFacts? = nil) -> String? {
-    let script = parse(text, env: env)
-    return validate(script, host: host).first.map { "\($0.location.line):\($0.location.column): \($0.message)" }
+    diagnostics(text, env: env, host: host).first.map { "\($0.location.line):\($0.location.column): \($0.message)" }
 }
 
 func kinds(_ text: String) -> [CommandKind] { parse(text).commands.map(\.kind) }
 
 /// The plan a script builds (nil when it has any error).
 func plan(_ text: String, host: HostFacts? = nil) -> Plan? {
-    let script = parse(text)
-    guard validate(script, host: host).isEmpty else { return nil }
-    var b = PlanBuilder()
-    for c in script.commands {
-        if case .plan(let p) = c.kind { _ = b.add(p, at: c.location, host: host) }
-    }
-    return b.plan
+    let result = compiled(text, host: host)
+    return result.diagnostics.isEmpty ? result.state.plan : nil
 }
 
+enum FileKind { case directory, regularFile, executable, other }
+
+/// A host whose files are a dictionary of host paths; paths resolve lexically (no
+/// symlinks: the real resolution is LinuxHost's, tested against real directories).
 struct FakeHost: HostFacts {
     var files: [String: FileKind] = [:]
     var isRoot = true
-    func fileKind(atPath path: String) -> FileKind { files[path] ?? .missing }
+    var scripts: [String: String] = [:]
+    var maxOpenFiles: UInt64? = 1_048_576
+    var startingView: RootView { RootView(root: "/", cwd: "/") }
+
+    func lookup(_ path: String, in view: RootView) -> PathLookup {
+        let inside = normalised(view.inside(path))
+        guard let hostPath = view.hostPath(inside) else { return .failed(errno: 2, reason: "No such file or directory") }
+        switch hostPath == "/" ? .directory : files[hostPath] {
+        case .directory: return .directory(inside: inside)
+        case .regularFile: return .regularFile(executable: false)
+        case .executable: return .regularFile(executable: true)
+        case .other: return .other
+        case nil: return .failed(errno: 2, reason: "No such file or directory")
+        }
+    }
+
+    func listDirectory(_ path: String, in view: RootView) -> [DirectoryEntry]? { nil }
+
+    func readScript(_ path: String) -> ScriptFile {
+        scripts[path].map { .read(Array($0.utf8)) } ?? .failed(reason: "No such file or directory")
+    }
+}
+
+func normalised(_ path: String) -> String {
+    var parts: [Substring] = []
+    for part in path.split(separator: "/") {
+        if part == "." { continue }
+        if part == ".." { _ = parts.popLast(); continue }
+        parts.append(part)
+    }
+    return "/" + parts.joined(separator: "/")
 }
 
 extension LexedCommand: Equatable {

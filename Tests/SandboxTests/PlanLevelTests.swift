@@ -5,48 +5,64 @@ import Testing
 
 /// preflight and explain: what the CLI calls before (or instead of) a run.
 @Suite struct PlanLevelTests {
-    @Test func preflightFindsAMissingChrootDirectoryWithItsStep() {
-        let plan = makePlan([.uts], [.setHostname("c"), .chroot("/nonexistent-cfsh-test")])
-        let failures = Sandbox.preflight(plan, argv: ["sh"])
-        #expect(failures.count == 1)
-        #expect(failures.first?.stepIndex == 1)
-        #expect(failures.first?.status == 125)
-        #expect(failures.first?.message == "chroot: /nonexistent-cfsh-test: No such file or directory")
+    /// The diagnostics `compile` gives with the real host: the checks made before
+    /// anything starts, through the one view of the planned root (HostView.swift).
+    func check(_ text: String) -> [Diagnostic] {
+        compile(Array(text.utf8), file: "t.cfs", context: ExpansionContext(), onto: PlanBuilder(view: LinuxHost().startingView),
+                host: LinuxHost()).diagnostics
     }
 
-    @Test func preflightRefusesAChrootToAFile() {
-        let failures = Sandbox.preflight(makePlan([], [.chroot("/etc/passwd")]), argv: ["sh"])
-        #expect(failures.first?.message == "chroot: /etc/passwd: Not a directory")
+    func status(_ text: String) -> Int32 {
+        compile(Array(text.utf8), file: "t.cfs", context: ExpansionContext(), onto: PlanBuilder(view: LinuxHost().startingView),
+                host: LinuxHost()).status
     }
 
-    @Test func preflightFindsTheCommandOrSaysWhyNot() {
-        #expect(Sandbox.preflight(makePlan(), argv: ["/bin/sh"]).isEmpty)
-        #expect(Sandbox.preflight(makePlan([], [.setEnv(name: "PATH", value: "/usr/bin:/bin")]),
-                                  argv: ["sh"]).isEmpty)
-        #expect(Sandbox.preflight(makePlan(), argv: ["/nonexistent"]).first?.status == 127)
-        #expect(Sandbox.preflight(makePlan(), argv: ["/etc/passwd"]).first?.status == 126)
-        #expect(Sandbox.preflight(makePlan([], [.setEnv(name: "PATH", value: "/nowhere")]),
-                                  argv: ["sh"]).first?.status == 127)
+    @Test func aMissingChrootDirectoryIsFoundAtItsLine() {
+        let found = check("unshare uts; set hostname c; chroot /nonexistent-cfsh-test; exec sh")
+        #expect(found.count == 1, "one error per cause: exec after it is not checked")
+        #expect(found.first?.location.column == 30)
+        #expect(found.first?.message == "chroot: '/nonexistent-cfsh-test' does not exist")
     }
 
-    @Test func preflightSkipsWhatThePlansMountsCouldChange() {
-        let plan = makePlan([.mount], [mountStep(.bind, "/opt", source: "/usr/bin")])
-        #expect(Sandbox.preflight(plan, argv: ["/opt/sh"]).isEmpty)
+    @Test func aChrootToAFileIsRefused() {
+        #expect(check("chroot /etc/passwd").first?.message == "chroot: '/etc/passwd' is not a directory")
     }
 
-    @Test func preflightResolvesInsideTheRoot() throws {
+    @Test func theCommandIsFoundOrSaysWhyNot() {
+        #expect(check("exec /bin/sh").isEmpty)
+        #expect(check("set env PATH=/usr/bin:/bin; exec sh").isEmpty)
+        #expect(status("exec /nonexistent") == 127)
+        #expect(status("exec /etc/passwd") == 126)
+        #expect(status("set env PATH=/nowhere; exec sh") == 127)
+        #expect(check("set env PATH=/nowhere; exec sh").first?.message == "exec: sh: not found in PATH (/nowhere)")
+    }
+
+    @Test func whatThePlansMountsCouldChangeIsNotGuessed() {
+        #expect(check("unshare mount; mount bind /usr/bin /opt; exec /opt/sh").isEmpty)
+    }
+
+    @Test func pathsResolveInsideThePlannedRoot() throws {
         // A rootfs whose /bin/tool is an absolute symlink to /bin/real: on the host that
-        // path does not exist; inside the root it does.
+        // path does not exist; inside the root it does. And r/inner -> /real: after
+        // `chroot r`, `chroot /inner` is r/real, as chroot(2) will resolve it.
         var template = Array("/tmp/cfsh-preflight-XXXXXX".utf8CString)
         let dir = String(cString: try #require(mkdtemp(&template)))
         defer { _ = system("rm -rf '\(dir)'") }
         mkdir(dir + "/bin", 0o755)
+        mkdir(dir + "/real", 0o755)
         let fd = creat(dir + "/bin/real", 0o755)
         close(fd)
         symlink("/bin/real", dir + "/bin/tool")
+        symlink("/real", dir + "/inner")
+        symlink("../../..", dir + "/up")
+        #expect(check("chroot \(dir); set env PATH=/bin; exec tool").isEmpty)
+        #expect(status("chroot \(dir); set env PATH=/bin; exec missing") == 127)
+        #expect(check("chroot \(dir); chroot /inner").isEmpty)
+        #expect(check("chroot \(dir); cd /up; chroot bin").isEmpty, "'..' stops at the planned root")
+        #expect(check("chroot \(dir); cd /real; exec ../bin/tool").isEmpty)
+        #expect(check("chroot \(dir); chroot /missing").first?.message
+                == "chroot: '/missing' (\(dir)/missing on the host) does not exist")
         let plan = makePlan([], [.chroot(dir), .setEnv(name: "PATH", value: "/bin")])
-        #expect(Sandbox.preflight(plan, argv: ["tool"]).isEmpty)
-        #expect(Sandbox.preflight(plan, argv: ["missing"]).first?.status == 127)
         let explained = Sandbox.explain(plan, argv: ["tool"])
         #expect(explained.contains(#"command: execve("/bin/tool", ["tool"], ENV)"#) == false)
         #expect(explained.contains(#"child: execve("/bin/tool", ["tool"], ENV)"#))

@@ -1,0 +1,166 @@
+/// Compile, then run: the one function that turns text — a script, a `-c` string,
+/// standard input, one line typed at the prompt, a `load`ed file — plus the plan so far
+/// into either diagnostics or the actions to run, each carrying what it needs. The CLI,
+/// the interactive shell and the fuzz target call it; running is a loop over the
+/// actions (cfsh's Runner.swift). There is no second checker: what passes here is what
+/// runs, and nothing runs when anything is reported.
+
+/// One thing to do, with everything it needs.
+public enum Action: Sendable {
+    /// Run `argv` in a sandbox built from `plan`; `location` is the `exec` line's.
+    case exec(plan: Plan, argv: [String], location: SourceLocation)
+    case show(Plan)
+    /// The system calls a run would make; `argv` nil: a placeholder command.
+    case explain(plan: Plan, argv: [String]?)
+    case save(plan: Plan, path: String, force: Bool, location: SourceLocation)
+    case print(String)
+    case help(topic: String?)
+    case history
+    case quit
+    case exit(status: Int32?)
+}
+
+public struct Compilation: Sendable {
+    /// Empty when there are diagnostics: nothing may run.
+    public var actions: [Action] = []
+    /// In source order, at most `maxDiagnostics` and one "too many errors".
+    public var diagnostics: [Diagnostic] = []
+    /// The plan after the text (with its planned root): the shell keeps it as its plan
+    /// when there are no diagnostics; a script starts from an empty one.
+    public var state: PlanBuilder
+    /// The lines of the text and of each `load`ed file, by file name, for carets.
+    public var sources: [String: [String]] = [:]
+    /// 0 when there is nothing to report. Otherwise 2 — unless every problem is an
+    /// `exec` whose command cannot run, which keeps its own status (126, 127) as sh does.
+    public var status: Int32 = 0
+}
+
+/// How deep `load` may nest (a file that loads itself stops here).
+let maxLoadDepth = 8
+
+/// Compiles `bytes` (named `file` in messages) onto `state`. `firstLine` numbers the
+/// text's first line (the shell counts lines across a session). With `host` nil no
+/// host fact is checked and `load` cannot read (the child's decoder, some tests).
+public func compile(_ bytes: [UInt8], file: String, context: ExpansionContext, onto state: PlanBuilder,
+                    host: HostFacts?, firstLine: Int = 1) -> Compilation {
+    var compiler = Compiler(state: state, host: host, context: context)
+    compiler.compile(bytes, file: file, firstLine: firstLine, loadDepth: 0, at: nil)
+    return compiler.finish()
+}
+
+private struct Compiler {
+    var state: PlanBuilder
+    let host: HostFacts?
+    let context: ExpansionContext
+    var actions: [Action] = []
+    /// Each diagnostic with where, in the compiled text, it arose (a loaded file's
+    /// problems sort at their `load` line).
+    var found: [(key: SourceLocation, diagnostic: Diagnostic)] = []
+    var scriptErrors = 0
+    var execStatus: Int32?
+    var sources: [String: [String]] = [:]
+    var lastExec: [String]?
+
+    init(state: PlanBuilder, host: HostFacts?, context: ExpansionContext) {
+        self.state = state
+        self.host = host
+        self.context = context
+    }
+
+    /// `loadDepth` > 0: a `load`ed file, of which only plan commands count (`load FILE`
+    /// takes a file's plan; `cfsh FILE` runs a script). `at`: the `load` command.
+    mutating func compile(_ bytes: [UInt8], file: String, firstLine: Int, loadDepth: Int, at load: SourceLocation?) {
+        var parsed = parseScript(bytes, file: file, context: context)
+        if firstLine != 1 {
+            for i in parsed.commands.indices { parsed.commands[i].location.line += firstLine - 1 }
+            for i in parsed.diagnostics.indices { parsed.diagnostics[i].location.line += firstLine - 1 }
+        }
+        sources[file] = parsed.lines
+        for d in parsed.diagnostics { report(d, key: load ?? d.location) }
+        for command in parsed.commands {
+            let key = load ?? command.location
+            switch command.kind {
+            case .plan(let p):
+                for d in state.add(p, at: command.location, host: host) { report(d, key: key) }
+            case .reset: state.reset(host: host)
+            case .undo: _ = state.undo()
+            case .load(let path): self.load(path, at: command.location, key: key, depth: loadDepth + 1)
+            case _ where loadDepth > 0: continue
+            case .exec(let argv):
+                lastExec = argv
+                if let host, let problem = commandProblem(argv, searchPath: state.searchPath,
+                                                          view: state.view, host: host) {
+                    found.append((key, Diagnostic(problem.message, at: command.location)))
+                    if execStatus == nil { execStatus = problem.status }
+                }
+                actions.append(.exec(plan: state.plan, argv: argv, location: command.location))
+            case .print(let text): actions.append(.print(text))
+            case .show: actions.append(.show(state.plan))
+            case .explain(let argv): actions.append(.explain(plan: state.plan, argv: argv))
+            case .save(let path, let force):
+                actions.append(.save(plan: state.plan, path: path, force: force, location: command.location))
+            case .help(let topic): actions.append(.help(topic: topic))
+            case .history: actions.append(.history)
+            case .quit: actions.append(.quit)
+            case .exit(let status): actions.append(.exit(status: status))
+            }
+        }
+    }
+
+    mutating func report(_ d: Diagnostic, key: SourceLocation) {
+        found.append((key, d))
+        scriptErrors += 1
+    }
+
+    /// `load FILE`: its plan commands (and `reset`, `undo`, `load`) go into the plan.
+    mutating func load(_ path: String, at location: SourceLocation, key: SourceLocation, depth: Int) {
+        guard depth <= maxLoadDepth else {
+            report(Diagnostic("load: \(path): loads nest deeper than \(maxLoadDepth) (does it load itself?)",
+                              at: location), key: key)
+            return
+        }
+        guard let host else { return }
+        switch host.readScript(path) {
+        case .failed(let reason):
+            report(Diagnostic("load: \(path): \(reason)", at: location), key: key)
+        case .read(let bytes):
+            var loadContext = context
+            loadContext.scriptName = path
+            loadContext.arguments = []
+            var inner = Compiler(state: state, host: host, context: loadContext)
+            inner.sources = sources
+            inner.compile(bytes, file: path, firstLine: 1, loadDepth: depth, at: key)
+            state = inner.state
+            sources = inner.sources
+            found += inner.found
+            scriptErrors += inner.scriptErrors
+        }
+    }
+
+    /// Orders and caps the diagnostics; fills in `explain`'s default command.
+    func finish() -> Compilation {
+        var result = Compilation(state: state)
+        result.sources = sources
+        if found.isEmpty {
+            result.actions = actions.map { action in
+                if case .explain(let plan, nil) = action, let lastExec { return .explain(plan: plan, argv: lastExec) }
+                return action
+            }
+            return result
+        }
+        let ordered = found.enumerated().sorted { a, b in
+            let (x, y) = (a.element.key, b.element.key)
+            return (x.line, x.column, a.offset) < (y.line, y.column, b.offset)
+        }.map(\.element.diagnostic)
+        // The parser's own cap may already have added its "too many errors" line.
+        if ordered.count > maxDiagnostics + 1 {
+            result.diagnostics = Array(ordered.prefix(maxDiagnostics))
+            result.diagnostics.append(Diagnostic("too many errors (more than \(maxDiagnostics)); stopping here",
+                                                 at: ordered[maxDiagnostics].location))
+        } else {
+            result.diagnostics = ordered
+        }
+        result.status = scriptErrors == 0 ? (execStatus ?? 2) : 2
+        return result
+    }
+}
