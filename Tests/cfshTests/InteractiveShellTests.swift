@@ -94,6 +94,25 @@ import TestSupport
         }
     }
 
+    /// The prompt compiles a typed line with the same function as `cfsh -n`: a `load`ed
+    /// file's `unshare uts` counts for the rest of the line, and Tab completes paths
+    /// inside the planned root, after a `cd` earlier on the same line.
+    @Test func theLineIsCompiledLikeAScript() throws {
+        try withShell { shell, home in
+            try "unshare uts\n".write(toFile: home + "/u.cfs", atomically: true, encoding: .utf8)
+            try FileManager.default.createDirectory(atPath: home + "/r/bin", withIntermediateDirectories: true)
+            FileManager.default.createFile(atPath: home + "/r/bin/only-in-r", contents: Data(), attributes: [.posixPermissions: 0o755])
+            try shell.type("load \(home)/u.cfs; set hostname c")
+            try shell.waitFor("cfs[uts · c]>")
+            try shell.type("chroot \(home)/r; cd /bin; exec ./on", enter: false)
+            try shell.key("Tab")
+            try shell.waitFor("completion inside the planned root") {
+                $0.split(separator: "\n").last?.hasSuffix("exec ./only-in-r") == true
+            }
+            try shell.key("C-u")
+        }
+    }
+
     @Test func ctrlCCancelsTheLineAndCtrlDLeaves() throws {
         try withShell { shell, _ in
             try shell.type("unshare ut", enter: false)
