@@ -1,4 +1,4 @@
-/// The plan's one serialization (DESIGN.md): what `show` prints, `save` writes and the
+/// The plan's one serialization (README, "How it works"): what `show` prints, `save` writes and the
 /// parent hands the child. Properties first — `unshare` (namespaces in
 /// `Namespace.allCases` order), `map` (uid, then gid), `limit` (pids, memory, cpu),
 /// then `set trace on`, `set init off`, `set user` when not the default — then the

@@ -1,4 +1,4 @@
-/// Turns script bytes into commands of words, sh-style (DESIGN.md, "The language"):
+/// Turns script bytes into commands of words, sh-style (README, "The language"):
 ///
 /// - blanks (space, tab) split words; `;` and newlines end commands; `#` at the start
 ///   of a word comments out the rest of the line; a trailing `\` continues the line;

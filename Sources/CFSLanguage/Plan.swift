@@ -2,7 +2,7 @@
 /// applied by the engine. Its one serialization is its canonical `.cfs` text
 /// (`canonicalText`), which `show` prints, `save` writes and the parent hands the child.
 ///
-/// Two parts, as in the process model of DESIGN.md:
+/// Two parts, as in the process model (README, "How it works"):
 /// - properties of the clone, set by the parent between clone and "go" (namespaces,
 ///   uid/gid maps, cgroup limits) or read by the child once (trace, init, user);
 /// - `steps`, the child's ordered actions, applied in the order written by one loop.
@@ -11,7 +11,7 @@ public struct Plan: Sendable {
     public var uidMaps: [IDMap] = []
     public var gidMaps: [IDMap] = []
     public var limits = Limits()
-    /// `set trace on`: print each step as it is applied, and the seed's `Running [...]` lines.
+    /// `set trace on`: print each step as it is applied, and the talk's `Running [...]` lines.
     public var trace = false
     /// `set init on|off`: with a PID namespace, stay PID 1 and reap (on, the default) or
     /// exec the command as PID 1 (off).

@@ -1,8 +1,8 @@
-/// Folds plan commands into a `Plan`, checking every pre-run rule of DESIGN.md when the
+/// Folds plan commands into a `Plan`, checking every pre-run rule (README, "The language") when the
 /// command is added, so the shell can use it line by line and a script reports each
 /// error at its line. `compile` (Compile.swift) is its one caller outside tests.
 ///
-/// Rules (the choices where DESIGN.md is silent are marked *):
+/// Rules (the choices of our own, where `unshare(1)`, `bwrap` and `sh` give no answer, are marked *):
 /// - What a command needs (a namespace earlier in the plan; root, or `unshare user`) is
 ///   the command table's `Needs` (CommandTable.swift).
 /// - Given twice is an error for: hostname, domainname, `set user`, `set init`, the same

@@ -1,4 +1,4 @@
-/// The plan commands of DESIGN.md's first table.
+/// The plan commands (README, "Plan commands"); their table entries are in CommandTable.swift.
 extension Parser {
     /// The plan command named by `name`, or nil when the name is no plan command.
     mutating func planCommand() throws(Diagnostic) -> PlanCommand? {

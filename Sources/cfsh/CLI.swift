@@ -54,7 +54,7 @@ enum CLI {
         }
     }
 
-    /// `cfsh run CMD ARGS...`: the seed's `go run main.go run CMD ARGS` — prints
+    /// `cfsh run CMD ARGS...`: the talk's `go run main.go run CMD ARGS` — prints
     /// `Running [CMD ARGS]` (Go's formatting of a []string) and runs CMD with an empty plan.
     static func runVerb(_ argv: [String]) -> Int32 {
         Output.out("Running [\(argv.joined(separator: " "))]\n")

@@ -1,12 +1,12 @@
 /// What the command line asked for. Parsed by hand: swift-argument-parser costs start-up
-/// time on every call that touches it (DESIGN.md), and cfsh starts twice per sandbox.
+/// time on every call that touches it (README, "Performance"), and cfsh starts twice per sandbox.
 enum Invocation: Equatable {
     /// `cfsh` with no operands: the interactive shell on a terminal, else a script on stdin.
     case standardInput(checkOnly: Bool, arguments: [String])
     case file(path: String, checkOnly: Bool, arguments: [String])
     /// `cfsh -c SCRIPT [ARGS...]`: ARGS are `$1`…; `$0` is `cfsh`.
     case inline(script: String, checkOnly: Bool, arguments: [String])
-    /// `cfsh run CMD ARGS...`, the seed's verb.
+    /// `cfsh run CMD ARGS...`, the talk's verb.
     case run([String])
     case help
     case version
@@ -52,7 +52,7 @@ enum Invocation: Equatable {
         if first == "-" {
             return .success(.standardInput(checkOnly: checkOnly, arguments: Array(rest.dropFirst())))
         }
-        // `run` is the seed's verb unless options came first; a script named run is `./run`.
+        // `run` is the talk's verb unless options came first; a script named run is `./run`.
         if first == "run", index == 0 {
             guard rest.count > 1 else {
                 return .failure(UsageError(message: "run needs a command: cfsh run echo Hello, world"))
@@ -69,7 +69,7 @@ enum Invocation: Equatable {
                cfsh - [ARGS...]          read the script from standard input
                cfsh -n FILE | -n -c SCRIPT | -n -
                                          check only: parse and validate, run nothing
-               cfsh run CMD [ARGS...]    the seed's verb: print Running [CMD ARGS], run CMD
+               cfsh run CMD [ARGS...]    the talk's verb: print Running [CMD ARGS], run CMD
                cfsh --help | --version
 
         Exit status: the last exec's; 2 usage or script error (nothing ran); 125 the sandbox

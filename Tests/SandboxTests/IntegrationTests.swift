@@ -5,7 +5,7 @@ import Testing
 import TestSupport
 @testable import Sandbox
 
-/// The seed's six steps, for real, as root (issue 3, item 8): each asserts what the
+/// The talk's six steps, for real, as root (issue 3, item 8): each asserts what the
 /// step's transcript shows. Serialized: they share the host they check.
 @Suite(.serialized, .enabled(if: TestHost.available))
 struct IntegrationTests {

@@ -4,7 +4,7 @@ import TestSupport
 
 /// Guards the shape of the release build, so the start-up win cannot silently regress:
 /// cfsh starts twice per sandbox, and a dynamic or Foundation-linked binary starts 3 to
-/// 9 times slower (DESIGN.md). scripts/bench decides speed; this only guards the shape.
+/// 9 times slower (README, "Performance"). scripts/bench decides speed; this only guards the shape.
 /// scripts/test builds the release binary and names it in CFSH_RELEASE_BINARY.
 @Suite struct BuildShapeTests {
     var binary: String? { ProcessInfo.processInfo.environment["CFSH_RELEASE_BINARY"] }
