@@ -125,7 +125,7 @@ struct Session {
                 Output.out(text)
             }
         case .explain:
-            let lines = Sandbox.explain(plan, argv: ["CMD"])
+            let lines = Sandbox.explain(plan, argv: nil)
             Output.out(lines.map { $0 + "\n" }.joined())
         case .save(let path, let force):
             if let problem = save(to: path, force: force) {

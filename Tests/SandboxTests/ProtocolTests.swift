@@ -44,38 +44,38 @@ import Testing
     }
 
     @Test func cloneFlagsFollowTheNamespaces() {
-        #expect(SyscallText.cloneFlags(cloneFlags([.uts, .pid, .mount]))
+        #expect(cloneFlagNames(cloneFlags([.uts, .pid, .mount]))
                 == "CLONE_NEWNS|CLONE_NEWUTS|CLONE_NEWPID|SIGCHLD")
-        #expect(SyscallText.cloneFlags(cloneFlags([])) == "SIGCHLD")
+        #expect(cloneFlagNames(cloneFlags([])) == "SIGCHLD")
         #expect(cloneFlags(Set(Namespace.allCases)).nonzeroBitCount == 8)
     }
 
     /// The parent's side against the double: a failure record on the error pipe becomes
     /// the outcome, with the child's step index.
     @Test func parentRebuildsTheChildsFailure() {
-        let sys = RecordingSyscalls()
+        let sys = RecordingKernel()
         let failure = SandboxFailure(stepIndex: 2, step: "chroot", errno: ENOENT,
                                      message: "chroot: /x: No such file or directory", status: 125)
         sys.preload(7, FailureRecord.encode(failure))
         sys.waitStatus = 125 << 8
-        let outcome = runParent(makePlan([.uts]), argv: ["true"], options: RunOptions(), sys: sys)
+        let outcome = runParent(makePlan([.uts]), argv: ["true"], options: RunOptions(), kernel: sys)
         #expect(outcome == .failed(failure))
         #expect(outcome.status == 125)
     }
 
     @Test func parentReportsExitAndSignal() {
-        let sys = RecordingSyscalls()
+        let sys = RecordingKernel()
         sys.waitStatus = 7 << 8
-        #expect(runParent(makePlan(), argv: ["true"], options: RunOptions(), sys: sys) == .exited(7))
-        let killed = RecordingSyscalls()
+        #expect(runParent(makePlan(), argv: ["true"], options: RunOptions(), kernel: sys) == .exited(7))
+        let killed = RecordingKernel()
         killed.waitStatus = 9
-        #expect(runParent(makePlan(), argv: ["true"], options: RunOptions(), sys: killed) == .signaled(9))
+        #expect(runParent(makePlan(), argv: ["true"], options: RunOptions(), kernel: killed) == .signaled(9))
     }
 
     @Test func cloneFailureIsASetupFailure() {
-        let sys = RecordingSyscalls()
+        let sys = RecordingKernel()
         sys.fail("clone3", with: EPERM)
-        let outcome = runParent(makePlan([.uts]), argv: ["true"], options: RunOptions(), sys: sys)
+        let outcome = runParent(makePlan([.uts]), argv: ["true"], options: RunOptions(), kernel: sys)
         guard case .failed(let failure) = outcome else { Issue.record("\(outcome)"); return }
         #expect(failure.step == "clone3")
         #expect(failure.status == 125)
