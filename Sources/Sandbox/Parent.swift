@@ -74,17 +74,21 @@ func runParent(_ plan: Plan, argv: [String], options: RunOptions, kernel: any Ke
     // A child that died early closes its pipes: writing then must be EPIPE, not SIGPIPE.
     // The signals are the parent's own again once the child is reaped: its pid may then
     // name another process.
-    var saved: [SavedSignalActions] = []
-    if case .signals(let pipe) = kernel.perform(always: .ignoreSignal(SIGPIPE)) { saved.append(pipe) }
-    if case .signals(let forwarding) = kernel.perform(always: .forwardSignals(to: pid)) {
-        saved.append(forwarding)
+    // (Two optionals, not an array: no generic container of the engine's own types on
+    // the start path, whose metadata the runtime would build on first use.)
+    var savedPipe: SavedSignalActions?, savedForwarding: SavedSignalActions?
+    if case .signals(let saved) = kernel.perform(always: .ignoreSignal(SIGPIPE)) { savedPipe = saved }
+    if case .signals(let saved) = kernel.perform(always: .forwardSignals(to: pid)) {
+        savedForwarding = saved
     }
     var terminal: TerminalHandover?
     func restoreSignalsAndTerminal() {
         if let handover = terminal { _ = kernel.perform(always: .takeTerminalBack(handover)) }
+        if let saved = savedForwarding { _ = kernel.perform(always: .restoreSignals(saved)) }
+        if let saved = savedPipe { _ = kernel.perform(always: .restoreSignals(saved)) }
         terminal = nil
-        for actions in saved.reversed() { _ = kernel.perform(always: .restoreSignals(actions)) }
-        saved = []
+        savedForwarding = nil
+        savedPipe = nil
     }
     defer { restoreSignalsAndTerminal() }
 
