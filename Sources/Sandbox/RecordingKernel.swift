@@ -23,15 +23,7 @@ final class RecordingKernel: Kernel {
         /// `child: chroot("./rootfs")`, `parent: clone3(...) = 4242`, `... = -1 ENOENT`.
         var line: String { process.rawValue + ": " + text }
         /// The line without its process.
-        var text: String {
-            let call = call.description
-            if let error { return call + " = -1 " + errnoName(error.rawValue) }
-            switch result {
-            case .returned(let n)?: return call + " = " + String(n)
-            case .pipe(let read, let write)?: return call + " = [" + String(read) + ", " + String(write) + "]"
-            default: return call
-            }
-        }
+        var text: String { call.description(returning: result, error: error) }
     }
 
     private(set) var records: [Record] = []

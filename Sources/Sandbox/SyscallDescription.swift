@@ -103,6 +103,18 @@ extension Syscall: CustomStringConvertible {
         }
     }
 
+    /// With what the call gave back, as strace ends its line: ` = 4242`, ` = [3, 4]` (a
+    /// pipe's fds), ` = -1 ENOENT`; nothing for data (read text, flags).
+    func description(returning result: SyscallResult?, error: Errno?) -> String {
+        if let error { return description + " = -1 " + errnoName(error.rawValue) }
+        switch result {
+        case .returned(let n)?: return description + " = " + String(n)
+        case .pipe(let read, let write)?:
+            return description + " = [" + String(read) + ", " + String(write) + "]"
+        default: return description
+        }
+    }
+
     /// The name strace prints first: what the double's `fail(_:)` counts by.
     var name: String {
         let text = description

@@ -157,4 +157,17 @@ import Testing
         #expect(result.environment.entries == ["X=y"])
         #expect(result.environment.searchPath == CommandEnvironment.defaultPath)
     }
+
+    /// The double records typed values: tests may assert on the arguments themselves.
+    @Test func theDoubleRecordsTypedCalls() {
+        let sys = RecordingKernel()
+        var env = CommandEnvironment(["PATH=/bin"])
+        let plan = makePlan([.mount], [mountStep(.proc, "/proc", ["nosuid", "nodev"])])
+        #expect(childApplySteps(plan, kernel: sys, environment: &env) == nil)
+        guard case .mount(let source, let target, let fstype, let flags, let data)? = sys.records.last?.call
+        else { Issue.record("\(sys.calls)"); return }
+        #expect(source == "proc" && target == "/proc" && fstype == "proc" && data == nil)
+        #expect(flags == UInt(MS_NOSUID | MS_NODEV))
+        #expect(sys.records.last?.process == .parent)
+    }
 }
