@@ -12,6 +12,13 @@ func explainRun(_ plan: Plan, argv: [String]?) -> [String] {
         let planned = root
         kernel.execveResult = { path in planned.lookup(path) }
     }
+    // The files the parent reads for `limit` are this host's, as the real run reads them:
+    // a cgroup v2 probe fails in explain only where it fails for real.
+    let host = LinuxKernel()
+    kernel.files = [:]
+    for path in ["/proc/self/cgroup", "/sys/fs/cgroup/cgroup.controllers"] {
+        if let text = try? host.readFile(path) { kernel.files[path] = text }
+    }
     var options = RunOptions()
     options.executable = "/proc/self/exe"
     let environment = root.environment
