@@ -5,7 +5,7 @@ import Glibc
 // The command's environment: starts as the child's (the parent's, inherited through
 // the re-exec) and is changed by `set env`, `unset env` and `clear env`, in order.
 // The child's own environment is never touched; only execve sees this one.
-public struct CommandEnvironment: Equatable {
+struct CommandEnvironment: Equatable {
     /// `NAME=VALUE`, in order; nil while it is still this process's own environ(7),
     /// which is then handed to execve as it is (the usual case: no env step).
     private var changed: [String]?
@@ -26,7 +26,7 @@ public struct CommandEnvironment: Equatable {
     /// True while it is this process's environ, unchanged.
     var isInherited: Bool { changed == nil }
 
-    public static func == (a: CommandEnvironment, b: CommandEnvironment) -> Bool {
+    static func == (a: CommandEnvironment, b: CommandEnvironment) -> Bool {
         a.entries == b.entries
     }
 

@@ -145,11 +145,11 @@ enum SyscallResult {
 }
 
 /// A process's capability sets (capabilities(7)), bit n for capability n.
-public struct CapabilitySets: Equatable, Sendable {
-    public var effective: UInt64 = 0
-    public var permitted: UInt64 = 0
-    public var inheritable: UInt64 = 0
-    public init(effective: UInt64 = 0, permitted: UInt64 = 0, inheritable: UInt64 = 0) {
+struct CapabilitySets: Equatable, Sendable {
+    var effective: UInt64 = 0
+    var permitted: UInt64 = 0
+    var inheritable: UInt64 = 0
+    init(effective: UInt64 = 0, permitted: UInt64 = 0, inheritable: UInt64 = 0) {
         self.effective = effective
         self.permitted = permitted
         self.inheritable = inheritable
