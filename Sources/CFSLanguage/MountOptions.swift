@@ -94,6 +94,10 @@ public struct MountSettings: Sendable, Equatable {
     public var flags: UInt
     /// The data string (`size=64m,mode=755`); nil when there is none.
     public var data: String?
+    public init(flags: UInt, data: String?) {
+        self.flags = flags
+        self.data = data
+    }
 }
 
 extension Mount {

@@ -22,49 +22,49 @@ import CFSLanguage
 // - the ambient set is cleared (it could only hold what was permitted anyway).
 
 /// `cap drop`: the named capabilities, or all.
-func childDropCapabilities(_ caps: Capabilities, sys: Syscalls) throws {
+func childDropCapabilities(_ caps: Capabilities, kernel: any Kernel) throws(SandboxFailure) {
     switch caps {
-    case .all: try childRemoveCapabilities(Array(Capability.names.indices), named: false, sys: sys)
-    case .some(let list): try childRemoveCapabilities(list.map(\.number), named: true, sys: sys)
+    case .all: try childRemoveCapabilities(Array(Capability.names.indices), named: false, kernel: kernel)
+    case .some(let list): try childRemoveCapabilities(list.map(\.number), named: true, kernel: kernel)
     }
 }
 
 /// `cap keep`: every capability but the named ones.
-func childKeepCapabilities(_ caps: Capabilities, sys: Syscalls) throws {
+func childKeepCapabilities(_ caps: Capabilities, kernel: any Kernel) throws(SandboxFailure) {
     guard case .some(let list) = caps else { return }  // `cap keep all`: nothing to drop
     let kept = Set(list.map(\.number))
     try childRemoveCapabilities(Capability.names.indices.filter { !kept.contains($0) },
-                                named: false, sys: sys)
+                                named: false, kernel: kernel)
 }
 
 /// `named`: the user listed them, so a capability this kernel does not know (EINVAL)
 /// is an error; otherwise it is simply not there to drop.
-private func childRemoveCapabilities(_ numbers: [Int], named: Bool, sys: Syscalls) throws {
+private func childRemoveCapabilities(_ numbers: [Int], named: Bool, kernel: any Kernel) throws(SandboxFailure) {
     var mask: UInt64 = 0
     for number in numbers {
         mask |= 1 << UInt64(number)
-        do {
-            try sys.dropBoundingCapability(number)
-        } catch let error as Errno where error.rawValue == EINVAL && !named {
+        do throws(Errno) {
+            try kernel.dropBoundingCapability(number)
+        } catch where error.rawValue == EINVAL && !named {
             continue
-        } catch let error as Errno {
-            throw StepError(step: "cap", subject: "bounding set: \(SyscallText.capability(number))",
-                            errno: error)
+        } catch {
+            throw SandboxFailure.setup("cap", "bounding set: " + capabilityName(number), error,
+                                       index: nil)
         }
     }
-    try sys.attempt("cap", "capget") {
-        var sets = try sys.capget()
+    try kernel.attempt("cap", "capget") { () throws(Errno) in
+        var sets = try kernel.capget()
         sets.effective &= ~mask
         sets.permitted &= ~mask
         sets.inheritable &= ~mask
-        try sys.capset(sets)
+        try kernel.capset(sets)
     }
-    try sys.attempt("cap", "clearing the ambient set") { try sys.clearAmbientCapabilities() }
+    try kernel.attempt("cap", "clearing the ambient set") { () throws(Errno) in try kernel.clearAmbientCapabilities() }
 }
 
 /// `no_new_privs`: execve can no longer grant privileges (set-user-ID bits, file
 /// capabilities are ignored), for the command and everything it starts; it cannot be
 /// unset (prctl(2), PR_SET_NO_NEW_PRIVS). Needs no privilege.
-func childSetNoNewPrivs(sys: Syscalls) throws {
-    try sys.attempt("no_new_privs", "prctl") { try sys.setNoNewPrivs() }
+func childSetNoNewPrivs(kernel: any Kernel) throws(SandboxFailure) {
+    try kernel.attempt("no_new_privs", "prctl") { () throws(Errno) in try kernel.setNoNewPrivs() }
 }

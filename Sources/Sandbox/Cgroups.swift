@@ -26,8 +26,8 @@ struct CgroupDirectory: Equatable {
 }
 
 /// The directories to make for `limits`, named after the child's pid.
-func cgroupDirectories(_ limits: Limits, pid: pid_t, sys: Syscalls) throws -> [CgroupDirectory] {
-    let own = (try? sys.readFile("/proc/self/cgroup")) ?? ""
+func cgroupDirectories(_ limits: Limits, pid: pid_t, kernel: any Kernel) -> [CgroupDirectory] {
+    let own = (try? kernel.readFile("/proc/self/cgroup")) ?? ""
     func ownPath(_ controller: String?) -> String {
         for line in own.split(separator: "\n") {
             let fields = line.split(separator: ":", maxSplits: 2, omittingEmptySubsequences: false)
@@ -39,7 +39,7 @@ func cgroupDirectories(_ limits: Limits, pid: pid_t, sys: Syscalls) throws -> [C
         return ""
     }
     let name = "cfsh-\(pid)"
-    if (try? sys.readFile("/sys/fs/cgroup/cgroup.controllers")) != nil {
+    if (try? kernel.readFile("/sys/fs/cgroup/cgroup.controllers")) != nil {
         var settings: [(String, String)] = []
         if let n = limits.pids { settings.append(("pids.max", "\(n)")) }
         if let n = limits.memoryBytes { settings.append(("memory.max", "\(n)")) }
@@ -67,21 +67,21 @@ func cgroupDirectories(_ limits: Limits, pid: pid_t, sys: Syscalls) throws -> [C
 /// mkdir, limits, then the child's pid into cgroup.procs. Returns the directories made
 /// (to remove) and the failure, if any.
 func parentCreateCgroups(_ directories: [CgroupDirectory], pid: pid_t,
-                         sys: Syscalls) -> (made: [String], failure: SandboxFailure?) {
+                         kernel: any Kernel) -> (made: [String], failure: SandboxFailure?) {
     var made: [String] = []
     for directory in directories {
-        do {
-            try sys.mkdir(directory.path, mode: 0o755)
+        do throws(Errno) {
+            try kernel.mkdir(directory.path, mode: 0o755)
         } catch {
-            return (made, SandboxFailure.setup("limit", directory.path, error as! Errno, index: nil))
+            return (made, SandboxFailure.setup("limit", directory.path, error, index: nil))
         }
         made.append(directory.path)
         for (file, value) in directory.settings + [("cgroup.procs", "\(pid)")] {
-            do {
-                try sys.writeFile(directory.path + "/" + file, value + "\n")
+            do throws(Errno) {
+                try kernel.writeFile(directory.path + "/" + file, value + "\n")
             } catch {
                 return (made, SandboxFailure.setup("limit", "\(directory.path)/\(file): \(value)",
-                                                   error as! Errno, index: nil))
+                                                   error, index: nil))
             }
         }
     }
@@ -92,24 +92,23 @@ func parentCreateCgroups(_ directories: [CgroupDirectory], pid: pid_t,
 /// it (the command's background jobs, without a PID namespace) cannot be removed
 /// (EBUSY): they are processes this run started, so they are killed, then it is
 /// removed. Returns what could not be removed.
-func parentRemoveCgroups(_ paths: [String], sys: Syscalls) -> [SandboxFailure] {
+func parentRemoveCgroups(_ paths: [String], kernel: any Kernel) -> [SandboxFailure] {
     var failures: [SandboxFailure] = []
     for path in paths.reversed() {
         for attempt in 0..<200 {
-            do {
-                try sys.rmdir(path)
+            do throws(Errno) {
+                try kernel.rmdir(path)
                 break
-            } catch let error as Errno where error.rawValue == EBUSY && attempt < 199 {
+            } catch where error.rawValue == EBUSY && attempt < 199 {
                 // Exited processes leave the cgroup a moment after wait4 returns.
-                if attempt >= 5, let procs = try? sys.readFile(path + "/cgroup.procs") {
+                if attempt >= 5, let procs = try? kernel.readFile(path + "/cgroup.procs") {
                     for pid in procs.split(separator: "\n").compactMap({ pid_t($0) }) {
-                        try? sys.kill(pid, SIGKILL)
+                        try? kernel.kill(pid, SIGKILL)
                     }
                 }
-                if sys is LinuxSyscalls { usleep(5_000) }
+                kernel.sleep(microseconds: 5_000)
             } catch {
-                failures.append(SandboxFailure.setup("limit", "removing \(path)", error as! Errno,
-                                                     index: nil))
+                failures.append(SandboxFailure.setup("limit", "removing " + path, error, index: nil))
                 break
             }
         }

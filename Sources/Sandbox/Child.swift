@@ -10,12 +10,13 @@ func childMainFromArgv(_ argc: Int32,
                        _ argv: UnsafeMutablePointer<UnsafeMutablePointer<CChar>?>) -> Never {
     guard argc == 5, let planFD = fdArgument(argv[2]), let syncFD = fdArgument(argv[3]),
           let errorFD = fdArgument(argv[4]) else {
-        traceLine("cfsh: \(Sandbox.childVerb) is internal: cfsh runs it itself")
+        let usage = "cfsh: " + Sandbox.childVerb + " is internal: cfsh runs it itself\n"
+        _ = usage.withCString { Glibc.write(2, $0, strlen($0)) }
         exit(2)
     }
     // The command's environment starts as this process's own: it is copied into Swift
     // strings only if a step changes it (CommandEnvironment.inherited).
-    let status = childRun(sys: LinuxSyscalls(), planFD: planFD, syncFD: syncFD,
+    let status = childRun(kernel: LinuxKernel(), planFD: planFD, syncFD: syncFD,
                           errorFD: errorFD, environment: .inherited)
     exit(status)
 }
@@ -33,107 +34,107 @@ private func fdArgument(_ text: UnsafeMutablePointer<CChar>?) -> Int32? {
     return value
 }
 
-/// Reads the plan, waits for "go", applies the steps and execs the command. Returns
-/// only when something failed (the status to exit with; the failure is already on the
-/// error pipe), or when `sys` merely records.
-func childRun(sys: Syscalls, planFD: Int32, syncFD: Int32, errorFD: Int32,
+/// Reads the plan, waits for "go", applies the steps and execs the command. Returns the
+/// status to exit with: when something failed (the failure is already on the error
+/// pipe), when the init's command has exited, or when the kernel merely records.
+func childRun(kernel: any Kernel, planFD: Int32, syncFD: Int32, errorFD: Int32,
               environment: CommandEnvironment) -> Int32 {
     let report = { (failure: SandboxFailure) -> Int32 in
-        childReport(failure, errorFD: errorFD, sys: sys)
+        childReport(failure, errorFD: errorFD, kernel: kernel)
         return failure.status
     }
     let plan: Plan, argv: [String]
     do {
-        let text = try sys.readAll(planFD, what: "the plan")
-        sys.close(planFD)
-        (plan, argv) = try decodeRun(text)
+        let text = try kernel.readAll(planFD)
+        kernel.close(planFD)
+        do {
+            (plan, argv) = try decodeRun(text)
+        } catch {
+            return report(SandboxFailure(stepIndex: nil, step: "plan", errno: EINVAL,
+                                         message: "plan: the child could not read it: "
+                                             + error.description, status: 125))
+        }
     } catch {
-        return report(SandboxFailure(stepIndex: nil, step: "plan", errno: EINVAL,
-                                     message: "plan: the child could not read it: \(error)",
-                                     status: 125))
+        return report(SandboxFailure.setup("plan", "the child could not read it", error, index: nil))
     }
     // Anything but "go" (EOF) means the parent gave up: nobody is listening.
-    guard (try? sys.readAll(syncFD, what: "\"go\"")) == "go" else { return 125 }
-    sys.close(syncFD)
+    guard (try? kernel.readAll(syncFD)) == "go" else { return 125 }
+    kernel.close(syncFD)
     do {
-        try sys.setCloseOnExec(errorFD)
+        try kernel.setCloseOnExec(errorFD)
     } catch {
-        return report(SandboxFailure.setup("fcntl", "error pipe", error as! Errno, index: nil))
+        return report(SandboxFailure.setup("fcntl", "error pipe", error, index: nil))
     }
+    // `set trace on`: every call of the steps is shown before it is made.
+    let stepKernel: any Kernel = plan.trace ? TracingKernel(kernel) : kernel
     if plan.trace {
-        traceLine("Running in child \(seedArguments(argv)) as \(getpid())")
+        try? kernel.write(2, "Running in child " + talkArguments(argv) + " as "
+                             + String(kernel.getpid()) + "\n")
     }
-    let stepSys: Syscalls = plan.trace && sys is LinuxSyscalls ? TracingSyscalls(sys) : sys
     var commandEnvironment = environment
-    if let failure = childApplySteps(plan, sys: stepSys, environment: &commandEnvironment) {
+    if let failure = childApplySteps(plan, kernel: stepKernel, environment: &commandEnvironment) {
         return report(failure)
     }
     do {
-        try childCloseInheritedFDs(keeping: errorFD, sys: sys)
+        try childCloseInheritedFDs(keeping: errorFD, kernel: kernel)
     } catch {
-        return report((error as! StepError).failure(index: nil))
+        return report(error)
     }
     let exec = { () -> SandboxFailure? in
         if let user = plan.user {
-            do {
+            do throws(SandboxFailure) {
                 try childSetUser(user, inUserNamespace: plan.namespaces.contains(.user),
-                                 sys: stepSys)
+                                 kernel: stepKernel)
             } catch {
-                return (error as! StepError).failure(index: nil)
+                return error
             }
         }
-        return childExecCommand(argv, environment: commandEnvironment, sys: sys)
+        return childExecCommand(argv, environment: commandEnvironment, kernel: kernel)
     }
-    if childNeedsInit(plan) && sys is LinuxSyscalls {
+    if childNeedsInit(plan) {
         if childCanSpawn(plan, argv) {
-            childSpawnInit(argv, environment: commandEnvironment, errorFD: errorFD)
+            return childSpawnInit(argv, environment: commandEnvironment, errorFD: errorFD,
+                                  kernel: kernel)
         }
-        childRunInit(exec: exec, errorFD: errorFD)
+        return childRunInit(exec: exec, errorFD: errorFD, kernel: kernel)
     }
-    if childNeedsInit(plan), let recorder = sys as? RecordingSyscalls {
-        recorder.calls.append(childCanSpawn(plan, argv)
-            ? "child: fork() = 2 (posix_spawn, a vfork; the child stays PID 1: reaps, forwards signals)"
-            : "child: fork() = 2 (the child stays PID 1: reaps, forwards signals)")
-        recorder.side = "command"
-    }
-    if sys is LinuxSyscalls { resetSignalsForCommand() }
+    _ = kernel.perform(always: .resetSignalsForCommand)
     if let failure = exec() { return report(failure) }
     return 0
 }
 
 /// The plan's steps, in the order written: one loop, one switch (bubblewrap's
 /// setup_newroot). The first failure stops it; later steps are not applied.
-func childApplySteps(_ plan: Plan, sys: Syscalls,
+func childApplySteps(_ plan: Plan, kernel: any Kernel,
                      environment: inout CommandEnvironment) -> SandboxFailure? {
     do {
-        try childMakeRootPrivate(plan: plan, sys: sys)
+        try childMakeRootPrivate(plan: plan, kernel: kernel)
     } catch {
-        let index = plan.steps.firstIndex { $0.action.mounts }
-        return (error as! StepError).failure(index: index)
+        return error.at(plan.steps.firstIndex { $0.action.mounts })
     }
     let hostDevices: [Int: [Int32]]
     do {
-        hostDevices = try childCloneHostDevices(plan, sys: sys)
+        hostDevices = try childCloneHostDevices(plan, kernel: kernel)
     } catch {
-        return error as? SandboxFailure
+        return error
     }
     for (index, planStep) in plan.steps.enumerated() {
-        do {
+        do throws(SandboxFailure) {
             switch planStep.action {
             case .setHostname(let name):
-                try childSetHostname(name, plan: plan, sys: sys)
+                try childSetHostname(name, plan: plan, kernel: kernel)
             case .setDomainname(let name):
-                try childSetDomainname(name, plan: plan, sys: sys)
+                try childSetDomainname(name, plan: plan, kernel: kernel)
             case .mount(let mount):
-                try childMount(mount, plan: plan, hostDevices: hostDevices[index] ?? [], sys: sys)
+                try childMount(mount, plan: plan, hostDevices: hostDevices[index] ?? [], kernel: kernel)
             case .umount(let target):
-                try childUmount(target, plan: plan, sys: sys)
+                try childUmount(target, plan: plan, kernel: kernel)
             case .chroot(let directory):
-                try childChroot(directory, sys: sys)
+                try childChroot(directory, kernel: kernel)
             case .pivotRoot(let directory):
-                try childPivotRoot(directory, plan: plan, sys: sys)
+                try childPivotRoot(directory, plan: plan, kernel: kernel)
             case .chdir(let directory):
-                try childChdir(directory, sys: sys)
+                try childChdir(directory, kernel: kernel)
             case .setEnv(let name, let value):
                 environment.set(name, value)
             case .unsetEnv(let name):
@@ -141,27 +142,24 @@ func childApplySteps(_ plan: Plan, sys: Syscalls,
             case .clearEnv:
                 environment.clear()
             case .rlimit(let limit):
-                try childSetResourceLimit(limit, sys: sys)
+                try childSetResourceLimit(limit, kernel: kernel)
             case .capDrop(let caps):
-                try childDropCapabilities(caps, sys: sys)
+                try childDropCapabilities(caps, kernel: kernel)
             case .capKeep(let caps):
-                try childKeepCapabilities(caps, sys: sys)
+                try childKeepCapabilities(caps, kernel: kernel)
             case .noNewPrivs:
-                try childSetNoNewPrivs(sys: sys)
+                try childSetNoNewPrivs(kernel: kernel)
             case .netUp(let interface):
-                try childNetUp(interface, plan: plan, sys: sys)
+                try childNetUp(interface, plan: plan, kernel: kernel)
             }
-        } catch let error as StepError {
-            return error.failure(index: index)
         } catch {
-            return SandboxFailure(stepIndex: index, step: "step", errno: EINVAL,
-                                  message: "\(error)", status: 125)
+            return error.at(index)
         }
     }
     return nil
 }
 
 /// Writes the one failure record; the parent rebuilds it (Protocol.swift).
-func childReport(_ failure: SandboxFailure, errorFD: Int32, sys: Syscalls = LinuxSyscalls()) {
-    try? sys.write(errorFD, FailureRecord.encode(failure), what: "the failure")
+func childReport(_ failure: SandboxFailure, errorFD: Int32, kernel: any Kernel) {
+    try? kernel.write(errorFD, FailureRecord.encode(failure))
 }

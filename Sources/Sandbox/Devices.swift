@@ -25,47 +25,49 @@ let deviceLinks: [(name: String, target: String)] = [
 
 /// Before the first step: for each `mount dev` step (by index), detached bind mounts of
 /// the host's devices, in `devicesBound` order. move_mount uses each one up. Throws
-/// the SandboxFailure of the `mount dev` step.
-func childCloneHostDevices(_ plan: Plan, sys: Syscalls) throws -> [Int: [Int32]] {
+/// the failure at the `mount dev` step.
+func childCloneHostDevices(_ plan: Plan, kernel: any Kernel) throws(SandboxFailure) -> [Int: [Int32]] {
     var clones: [Int: [Int32]] = [:]
     for (index, planStep) in plan.steps.enumerated() {
         guard case .mount(let mount) = planStep.action, mount.kind == .dev,
               plan.namespaces.contains(.mount) else { continue }
-        do {
-            clones[index] = try devicesBound.map { name in
-                try sys.attempt("mount", "dev: cloning /dev/\(name)") {
-                    try sys.openTreeClone("/dev/" + name)
-                }
+        var fds: [Int32] = []
+        for name in devicesBound {
+            do throws(SandboxFailure) {
+                fds.append(try kernel.attempt("mount", "dev: cloning /dev/" + name) { () throws(Errno) in
+                    try kernel.openTreeClone("/dev/" + name)
+                })
+            } catch {
+                throw error.at(index)
             }
-        } catch let error as StepError {
-            throw error.failure(index: index)
         }
+        clones[index] = fds
     }
     return clones
 }
 
-func childMountDev(_ target: String, options: MountOptions, hostDevices: [Int32],
-                   sys: Syscalls) throws {
+func childMountDev(_ target: String, options: MountSettings, hostDevices: [Int32],
+                   kernel: any Kernel) throws(SandboxFailure) {
     let base = target.hasSuffix("/") ? String(target.dropLast()) : target
     let data = ["mode=755", options.data].compactMap { $0 }.joined(separator: ",")
-    try sys.attempt("mount", "dev: tmpfs on \(target)") {
-        try sys.mount(source: "tmpfs", target: target, fstype: "tmpfs",
+    try kernel.attempt("mount", "dev: tmpfs on \(target)") { () throws(Errno) in
+        try kernel.mount(source: "tmpfs", target: target, fstype: "tmpfs",
                       flags: UInt(MS_NOSUID) | options.flags, data: data)
     }
     for (name, device) in zip(devicesBound, hostDevices) {
         let path = base + "/" + name
-        try sys.attempt("mount", "dev: /dev/\(name) on \(path)") {
-            try sys.createFile(path, mode: 0o666)
-            try sys.moveMount(device, to: path)
+        try kernel.attempt("mount", "dev: /dev/\(name) on \(path)") { () throws(Errno) in
+            try kernel.createFile(path, mode: 0o666)
+            try kernel.moveMount(device, to: path)
         }
     }
     for link in deviceLinks {
-        try sys.attempt("mount", "dev: \(base)/\(link.name)") {
-            try sys.symlink(link.target, base + "/" + link.name)
+        try kernel.attempt("mount", "dev: \(base)/\(link.name)") { () throws(Errno) in
+            try kernel.symlink(link.target, base + "/" + link.name)
         }
     }
-    try sys.attempt("mount", "dev: \(base)/pts") { try sys.mkdir(base + "/pts", mode: 0o755) }
-    try? sys.mount(source: "devpts", target: base + "/pts", fstype: "devpts",
+    try kernel.attempt("mount", "dev: \(base)/pts") { () throws(Errno) in try kernel.mkdir(base + "/pts", mode: 0o755) }
+    try? kernel.mount(source: "devpts", target: base + "/pts", fstype: "devpts",
                    flags: UInt(MS_NOSUID | MS_NOEXEC), data: "newinstance,ptmxmode=0666,mode=620")
-    try sys.attempt("mount", "dev: \(base)/shm") { try sys.mkdir(base + "/shm", mode: 0o1777) }
+    try kernel.attempt("mount", "dev: \(base)/shm") { () throws(Errno) in try kernel.mkdir(base + "/shm", mode: 0o1777) }
 }

@@ -1,21 +1,18 @@
 #if canImport(Glibc)
 import Glibc
 #endif
+import CFSLanguage
 
 // The command's environment: starts as the child's (the parent's, inherited through
 // the re-exec) and is changed by `set env`, `unset env` and `clear env`, in order.
 // The child's own environment is never touched; only execve sees this one.
-public struct CommandEnvironment: Equatable {
+struct CommandEnvironment: Equatable {
     /// `NAME=VALUE`, in order; nil while it is still this process's own environ(7),
     /// which is then handed to execve as it is (the usual case: no env step).
     private var changed: [String]?
 
     /// `NAME=VALUE`, in order.
     var entries: [String] { changed ?? environmentStrings() }
-
-    /// execvp(3)'s fallback is "/bin:/usr/bin"; a sandbox with `clear env` more likely
-    /// wants what a login shell would have.
-    static let defaultPath = "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin"
 
     init(_ entries: [String]) { changed = entries }
 
@@ -26,7 +23,7 @@ public struct CommandEnvironment: Equatable {
     /// True while it is this process's environ, unchanged.
     var isInherited: Bool { changed == nil }
 
-    public static func == (a: CommandEnvironment, b: CommandEnvironment) -> Bool {
+    static func == (a: CommandEnvironment, b: CommandEnvironment) -> Bool {
         a.entries == b.entries
     }
 
@@ -65,5 +62,6 @@ public struct CommandEnvironment: Equatable {
     }
 
     /// The PATH the command is looked up in.
-    var searchPath: String { value("PATH") ?? CommandEnvironment.defaultPath }
+    /// The one default PATH is the language's (PlanBuilder.swift).
+    var searchPath: String { value("PATH") ?? defaultSearchPath }
 }

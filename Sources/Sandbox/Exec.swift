@@ -6,27 +6,29 @@ import Glibc
 
 /// Closes every fd but 0, 1, 2 and `keep` (the error pipe, already close-on-exec), so
 /// nothing of cfsh's is visible in the sandbox (close_range(2)).
-func childCloseInheritedFDs(keeping keep: Int32, sys: Syscalls) throws {
+func childCloseInheritedFDs(keeping keep: Int32, kernel: any Kernel) throws(SandboxFailure) {
     if keep > 3 {
-        try sys.attempt("close_range", "3-\(keep - 1)") { try sys.closeRange(3, UInt32(keep - 1)) }
+        try kernel.attempt("close_range", "3-" + String(keep - 1)) { () throws(Errno) in try kernel.closeRange(3, UInt32(keep - 1)) }
     }
-    try sys.attempt("close_range", "\(keep + 1)-") { try sys.closeRange(UInt32(keep + 1), UInt32.max) }
+    try kernel.attempt("close_range", String(keep + 1) + "-") { () throws(Errno) in try kernel.closeRange(UInt32(keep + 1), UInt32.max) }
 }
 
 /// execve(2) of argv[0], looked up in the command's PATH when it has no `/` — after the
 /// root change, so it is found inside the sandbox. Like execvp(3), each candidate is
 /// tried in turn (no separate stat: fewer syscalls, and no check-then-use race).
-/// Returns only if the command could not be executed (or `sys` only records): ENOENT
+/// Returns only if the command could not be executed (or the kernel only records): ENOENT
 /// is 127, anything else 126, as sh does.
 func childExecCommand(_ argv: [String], environment: CommandEnvironment,
-                      sys: Syscalls) -> SandboxFailure? {
-    childExecCommand(argv, environment: environment) { try sys.execve($0, argv, environment) }
+                      kernel: any Kernel) -> SandboxFailure? {
+    childExecCommand(argv, environment: environment) { (path) throws(Errno) in
+        try kernel.execve(path, argv, environment)
+    }
 }
 
 /// The lookup and the errno rules, with `execute(path)` standing for execve(path): it
 /// returns when the command runs, or throws the errno (the init passes posix_spawn).
 func childExecCommand(_ argv: [String], environment: CommandEnvironment,
-                      execute: (String) throws -> Void) -> SandboxFailure? {
+                      execute: (String) throws(Errno) -> Void) -> SandboxFailure? {
     guard let name = argv.first, !name.isEmpty else {
         return execFailure("(empty)", Errno(ENOENT), reason: "no command")
     }
@@ -35,7 +37,7 @@ func childExecCommand(_ argv: [String], environment: CommandEnvironment,
             try execute(name)
             return nil
         } catch {
-            return execFailure(name, error as? Errno ?? Errno(EINVAL))
+            return execFailure(name, error)
         }
     }
     var denied: Errno?
@@ -45,14 +47,12 @@ func childExecCommand(_ argv: [String], environment: CommandEnvironment,
         do {
             try execute(path)
             return nil
-        } catch let error as Errno {
+        } catch {
             switch error.rawValue {
             case ENOENT, ENOTDIR, ESTALE, ENODEV, ETIMEDOUT, ELOOP, ENAMETOOLONG: continue
             case EACCES: denied = error; continue
             default: return execFailure(path, error)
             }
-        } catch {
-            continue
         }
     }
     if let denied { return execFailure(name, denied) }
@@ -61,6 +61,5 @@ func childExecCommand(_ argv: [String], environment: CommandEnvironment,
 
 func execFailure(_ subject: String, _ error: Errno, reason: String? = nil) -> SandboxFailure {
     let status: Int32 = error.rawValue == ENOENT ? 127 : 126
-    return StepError(step: "exec", subject: subject, errno: error, reason: reason)
-        .failure(index: nil, status: status)
+    return SandboxFailure.setup("exec", subject, error, index: nil, status: status, reason: reason)
 }

@@ -1,34 +1,46 @@
 import CFSLanguage
 
-/// `explain`: the real parent and child code, run against `RecordingSyscalls`. The child
-/// runs where it would — when the parent says "go" — and execve succeeds for the first
-/// candidate that exists in the planned root as it is now.
-func explainRun(_ plan: Plan, argv: [String]) -> [String] {
-    let sys = RecordingSyscalls()
+/// `explain`: the real parent and child code, run against the recording kernel. The child
+/// runs where it would — when the parent says "go". With a command, execve succeeds for
+/// the first candidate that exists in the planned root as it is now (HostView.swift);
+/// without one (`argv` nil), the placeholder `CMD` is found at the first candidate, so
+/// nothing fails that a real run would not fail.
+func explainRun(_ plan: Plan, argv: [String]?) -> [String] {
+    let kernel = RecordingKernel()
     let root = PlannedRoot(plan)
-    sys.execveResult = { path in root.lookup(path) }
+    if argv != nil {
+        let planned = root
+        kernel.execveResult = { path in planned.lookup(path) }
+    }
+    // The files the parent reads for `limit` are this host's, as the real run reads them:
+    // a cgroup v2 probe fails in explain only where it fails for real.
+    let host = LinuxKernel()
+    kernel.files = [:]
+    for path in ["/proc/self/cgroup", "/sys/fs/cgroup/cgroup.controllers"] {
+        if let text = try? host.readFile(path) { kernel.files[path] = text }
+    }
     var options = RunOptions()
     options.executable = "/proc/self/exe"
-    sys.onGo = {
-        sys.side = "child"
+    let environment = root.environment
+    kernel.onGo = {
+        kernel.process = .child
         // The fds the parent hands over: see runParent (pipes 3,4 5,6 7,8).
-        _ = childRun(sys: sys, planFD: 3, syncFD: 5, errorFD: 8,
-                     environment: root.environment)
-        sys.side = "parent"
+        _ = childRun(kernel: kernel, planFD: 3, syncFD: 5, errorFD: 8, environment: environment)
+        kernel.process = .parent
     }
-    _ = runParent(plan, argv: argv, options: options, sys: sys)
-    var mutableRoot = root
-    mutableRoot.close()
-    return collapsingPathSearch(sys.calls)
+    _ = runParent(plan, argv: argv ?? ["CMD"], options: options, kernel: kernel)
+    root.close()
+    return collapsingPathSearch(kernel.calls)
 }
 
-/// A PATH search that found nothing is one line per PATH entry; `explain` says it once.
+/// A PATH search is one execve per PATH entry until one runs; `explain` says the misses once.
 func collapsingPathSearch(_ lines: [String]) -> [String] {
     var result: [String] = []
     var misses: [String] = []
     func flush() {
         if misses.count > 1, let first = misses.first, let side = first.split(separator: ":").first {
-            result.append("\(side): execve(...) of each PATH entry (\(misses.count) tried) = -1 ENOENT")
+            result.append(side + ": execve(...) of each PATH entry ("
+                          + String(misses.count) + " tried) = -1 ENOENT")
         } else {
             result += misses
         }

@@ -22,10 +22,10 @@ func idMapText(_ maps: [IDMap], invoking outside: UInt32) -> String {
 /// drop supplementary groups inside; denying it is what makes rootless safe (a user
 /// cannot drop a group used to deny them access), and it is why rootless `set user`
 /// fails at setgroups.
-func parentWriteIDMaps(_ plan: Plan, pid: pid_t, sys: Syscalls) throws {
-    let invoking = sys.invokingUser()
-    func write(_ file: String, _ text: String) throws {
-        do { try sys.writeFile("/proc/\(pid)/\(file)", text) } catch let error as Errno {
+func parentWriteIDMaps(_ plan: Plan, pid: pid_t, kernel: any Kernel) throws(SandboxFailure) {
+    let invoking = kernel.invokingUser()
+    func write(_ file: String, _ text: String) throws(SandboxFailure) {
+        do { try kernel.writeFile("/proc/" + String(pid) + "/" + file, text) } catch {
             let shown = text.split(separator: "\n").joined(separator: ", ")
             var failure = SandboxFailure.setup(file, shown, error, index: nil)
             if error.rawValue == EPERM && invoking.euid != 0 {

@@ -14,31 +14,34 @@ func childNeedsInit(_ plan: Plan) -> Bool {
     plan.namespaces.contains(.pid) && plan.initProcess
 }
 
-/// Forks the command and supervises it. Never returns in the init; in the command it
-/// returns only if exec failed, with the failure to report.
-func childRunInit(exec: () -> SandboxFailure?, errorFD: Int32) -> Never {
-    var all = sigset_t(), old = sigset_t()
-    sigfillset(&all)
-    sigprocmask(SIG_SETMASK, &all, &old)
-    let command = fork()
-    if command == 0 {
-        resetSignalsForCommand()
-        if let failure = exec() {
-            childReport(failure, errorFD: errorFD)
-            _exit(failure.status)
-        }
-        _exit(0)
+/// Forks the command and supervises it: returns the status the init exits with. In the
+/// command, returns only if exec failed (its status; the failure is reported), or when
+/// the kernel merely records (0).
+func childRunInit(exec: () -> SandboxFailure?, errorFD: Int32, kernel: any Kernel) -> Int32 {
+    // No handler of the init may run in the command before it resets them.
+    _ = kernel.perform(always: .blockAllSignals)
+    let command: pid_t
+    do {
+        command = try kernel.fork()
+    } catch {
+        childReport(SandboxFailure.setup("fork", "the command", error, index: nil),
+                    errorFD: errorFD, kernel: kernel)
+        return 125
     }
-    if command < 0 {
-        childReport(SandboxFailure.setup("fork", "the command", Errno.current, index: nil),
-                    errorFD: errorFD)
-        exit(125)
+    if command == 0 {
+        _ = kernel.perform(always: .resetSignalsForCommand)
+        if let failure = exec() {
+            childReport(failure, errorFD: errorFD, kernel: kernel)
+            // Not exit(3): nothing of the init's (atexit handlers, buffers) runs twice.
+            _ = kernel.perform(always: .exit(status: failure.status))
+            return failure.status
+        }
+        return 0
     }
     // The command holds the error pipe until its execve closes it; the parent's EOF
     // must not wait for the init too.
-    close(errorFD)
-    _ = old
-    childSupervise(command)
+    kernel.close(errorFD)
+    return kernel.perform(always: .reapUntilExit(command: command)).status
 }
 
 /// Whether the init may start the command with posix_spawn instead of fork: nothing
@@ -49,19 +52,50 @@ func childCanSpawn(_ plan: Plan, _ argv: [String]) -> Bool {
     plan.user == nil && (argv.first?.utf8.contains(UInt8(ascii: "/")) ?? false)
 }
 
-/// The init without fork (see childCanSpawn): posix_spawn(3). glibc's posix_spawn is
+/// The init without fork (see childCanSpawn): posix_spawn(3), then supervise. Returns
+/// the status the init exits with.
+func childSpawnInit(_ argv: [String], environment: CommandEnvironment, errorFD: Int32,
+                    kernel: any Kernel) -> Int32 {
+    var command: pid_t = 0
+    var spawnFailed = false
+    let failure = childExecCommand(argv, environment: environment) { (path) throws(Errno) in
+        do throws(Errno) {
+            command = pid_t(try kernel.perform(
+                .posixSpawn(path: path, argv: argv, environment: environment)).number)
+        } catch {
+            // execve never fails with EAGAIN here (no set*id ran): clone did.
+            if error.rawValue == EAGAIN { spawnFailed = true }
+            throw error
+        }
+    }
+    if let failure {
+        let reported = spawnFailed ? SandboxFailure.setup("fork", "the command", Errno(EAGAIN), index: nil)
+                                   : failure
+        childReport(reported, errorFD: errorFD, kernel: kernel)
+        return reported.status
+    }
+    // Until here the init needed the error pipe to report a failed spawn. The command is
+    // already running (posix_spawn returns after its execve), so for a few microseconds
+    // it can see this fd in /proc/1/fd; after this line only 0, 1, 2 remain.
+    kernel.close(errorFD)
+    return kernel.perform(always: .reapUntilExit(command: command)).status
+}
+
+/// posix_spawn(3) of one candidate, for `Syscall.posixSpawn`. glibc's posix_spawn is
 /// clone(CLONE_VM|CLONE_VFORK) straight into execve — no copy of this process's page
 /// tables, no copy-on-write faults, none of cfsh's code run in the command — and it
 /// returns execve's errno, so a command that cannot run gets the same 127/126 and
 /// message as with fork (childExecCommand's rules). The command starts as the forked
 /// one would: the signals resetSignalsForCommand resets at their default, nothing
-/// blocked.
-func childSpawnInit(_ argv: [String], environment: CommandEnvironment, errorFD: Int32) -> Never {
+/// blocked; the init blocks them all meanwhile (its handlers come with supervision).
+func spawnCommand(_ path: String, _ argv: [String],
+                  _ environment: CommandEnvironment) throws(Errno) -> pid_t {
     var all = sigset_t()
     sigfillset(&all)
     sigprocmask(SIG_SETMASK, &all, nil)
     var attributes = posix_spawnattr_t()
     posix_spawnattr_init(&attributes)
+    defer { posix_spawnattr_destroy(&attributes) }
     var none = sigset_t(), defaults = sigset_t()
     sigemptyset(&none)
     sigemptyset(&defaults)
@@ -71,30 +105,17 @@ func childSpawnInit(_ argv: [String], environment: CommandEnvironment, errorFD: 
     posix_spawnattr_setflags(&attributes, Int16(POSIX_SPAWN_SETSIGMASK | POSIX_SPAWN_SETSIGDEF))
     let cArgv = CStrings(argv)
     let cEnv = environment.isInherited ? nil : CStrings(environment.entries)
+    defer { cArgv.free(); cEnv?.free() }
     var command: pid_t = 0
-    var spawnFailed = false
-    let failure = childExecCommand(argv, environment: environment) { path in
-        let error = posix_spawn(&command, path, nil, &attributes, cArgv.pointers,
-                                cEnv?.pointers ?? environ)
-        // execve never fails with EAGAIN here (no set*id ran): clone did.
-        if error == EAGAIN { spawnFailed = true }
-        if error != 0 { throw Errno(error) }
-    }
-    if let failure {
-        childReport(spawnFailed ? SandboxFailure.setup("fork", "the command", Errno(EAGAIN), index: nil)
-                                : failure, errorFD: errorFD)
-        exit(spawnFailed ? 125 : failure.status)
-    }
-    // Until here the init needed the error pipe to report a failed spawn. The command is
-    // already running (posix_spawn returns after its execve), so for a few microseconds
-    // it can see this fd in /proc/1/fd; after this line only 0, 1, 2 remain.
-    close(errorFD)
-    childSupervise(command)
+    let error = posix_spawn(&command, path, nil, &attributes, cArgv.pointers,
+                            cEnv?.pointers ?? environ)
+    if error != 0 { throw Errno(error) }
+    return command
 }
 
 /// The init's life once the command runs: forward signals to it, reap every child,
-/// exit with the command's status.
-private func childSupervise(_ command: pid_t) -> Never {
+/// return the status to exit with.
+func reapUntilCommandExits(_ command: pid_t) -> Int32 {
     _ = installSignalForwarding(to: command)
     // Nothing stays blocked in the init, whatever mask cfsh was started with (a blocked
     // SIGTERM inherited from a test runner would never be forwarded).
@@ -115,6 +136,6 @@ private func childSupervise(_ command: pid_t) -> Never {
     // Our exit kills what is left in the namespace (pid_namespaces(7)). A PID 1 cannot
     // re-raise a fatal signal on itself, so "killed by N" becomes 128+N: the status the
     // parent reports is the same as without init.
-    if status & 0x7f == 0 { exit((status >> 8) & 0xff) }
-    exit(128 + (status & 0x7f))
+    if status & 0x7f == 0 { return (status >> 8) & 0xff }
+    return 128 + (status & 0x7f)
 }

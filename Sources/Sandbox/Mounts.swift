@@ -12,12 +12,12 @@ import CLinux
 /// Before the first step, when any step mounts: `/` must still be the namespace's root
 /// mount — after a `chroot` into a plain directory, mount(NULL, "/", MS_PRIVATE) is
 /// EINVAL (not a mount point), and the mounts below the new root would stay shared.
-func childMakeRootPrivate(plan: Plan, sys: Syscalls) throws {
+func childMakeRootPrivate(plan: Plan, kernel: any Kernel) throws(SandboxFailure) {
     guard plan.namespaces.contains(.mount), plan.steps.contains(where: { $0.action.mounts }) else {
         return
     }
-    try sys.attempt("mount", "making / private") {
-        try sys.mount(source: nil, target: "/", fstype: nil,
+    try kernel.attempt("mount", "making / private") { () throws(Errno) in
+        try kernel.mount(source: nil, target: "/", fstype: nil,
                       flags: UInt(MS_REC | MS_PRIVATE), data: nil)
     }
 }
@@ -33,22 +33,23 @@ extension Step {
 }
 
 /// `hostDevices`: for `mount dev`, the clones made by childCloneHostDevices.
-func childMount(_ mount: Mount, plan: Plan, hostDevices: [Int32] = [], sys: Syscalls) throws {
+func childMount(_ mount: Mount, plan: Plan, hostDevices: [Int32] = [], kernel: any Kernel) throws(SandboxFailure) {
     try refuseOutsideNewMountNamespace(plan, subject: mount.target)
-    let options = MountOptions(mount.options)
+    // flags and data from the one mount option table (CFSLanguage/MountOptions.swift).
+    let options = mount.settings
     switch mount.kind {
     case .proc, .sysfs, .tmpfs:
         let fstype = mount.kind.rawValue
-        try sys.attempt("mount", mount.target) {
-            try sys.mount(source: fstype, target: mount.target, fstype: fstype,
+        try kernel.attempt("mount", mount.target) { () throws(Errno) in
+            try kernel.mount(source: fstype, target: mount.target, fstype: fstype,
                           flags: options.flags, data: options.data)
         }
     case .bind, .rbind:
         let source = mount.source ?? ""
         let subject = "\(source) on \(mount.target)"
         let recursive: UInt = mount.kind == .rbind ? UInt(MS_REC) : 0
-        try sys.attempt("mount", subject) {
-            try sys.mount(source: source, target: mount.target, fstype: nil,
+        try kernel.attempt("mount", subject) { () throws(Errno) in
+            try kernel.mount(source: source, target: mount.target, fstype: nil,
                           flags: UInt(MS_BIND) | recursive, data: nil)
         }
         // MS_BIND ignores every other flag: ro, nosuid, ... need a remount of the new
@@ -56,66 +57,42 @@ func childMount(_ mount: Mount, plan: Plan, hostDevices: [Int32] = [], sys: Sysc
         // keeps the flags the mount already has, which a remount would otherwise clear.
         // With rbind this only changes the top mount, not the ones below it.
         if options.flags != 0 {
-            try sys.attempt("mount", subject) {
-                let current = try sys.mountFlags(mount.target)
-                try sys.mount(source: nil, target: mount.target, fstype: nil,
+            try kernel.attempt("mount", subject) { () throws(Errno) in
+                let current = try kernel.mountFlags(mount.target)
+                try kernel.mount(source: nil, target: mount.target, fstype: nil,
                               flags: UInt(MS_BIND | MS_REMOUNT) | options.flags
-                                  | MountOptions.flags(fromStatvfs: current),
+                                  | BindRemount.flags(fromStatvfs: current),
                               data: nil)
             }
         }
     case .overlay:
         // lowerdir=...,upperdir=...,workdir=... are the data (overlayfs docs,
         // "Multiple lower layers"); a user namespace may mount one since Linux 5.11.
-        try sys.attempt("mount", "overlay on \(mount.target)") {
-            try sys.mount(source: "overlay", target: mount.target, fstype: "overlay",
+        try kernel.attempt("mount", "overlay on \(mount.target)") { () throws(Errno) in
+            try kernel.mount(source: "overlay", target: mount.target, fstype: "overlay",
                           flags: options.flags, data: options.data)
         }
     case .dev:
-        try childMountDev(mount.target, options: options, hostDevices: hostDevices, sys: sys)
+        try childMountDev(mount.target, options: options, hostDevices: hostDevices, kernel: kernel)
     }
 }
 
-func childUmount(_ target: String, plan: Plan, sys: Syscalls) throws {
+func childUmount(_ target: String, plan: Plan, kernel: any Kernel) throws(SandboxFailure) {
     try refuseOutsideNewMountNamespace(plan, subject: target)
-    try sys.attempt("umount", target) { try sys.umount(target, flags: 0) }
+    try kernel.attempt("umount", target) { () throws(Errno) in try kernel.umount(target, flags: 0) }
 }
 
 /// The validator checks this too; the child checks again where the work is done.
 func refuseOutsideNewMountNamespace(_ plan: Plan, subject: String,
-                                    step: String = "mount") throws {
+                                    step: String = "mount") throws(SandboxFailure) {
     guard plan.namespaces.contains(.mount) else {
-        throw StepError(step: step, subject: subject, errno: Errno(EPERM),
-                        reason: "refusing to change the host's mounts: the plan has no `unshare mount`")
+        throw SandboxFailure.setup(step, subject, Errno(EPERM), index: nil,
+                                   reason: "refusing to change the host's mounts: the plan has no `unshare mount`")
     }
 }
 
-/// The option words of a mount step, split into mount(2) flags and the data string.
-struct MountOptions: Equatable {
-    var flags: UInt = 0
-    /// `size=64m,mode=755`: passed to the filesystem; nil when empty.
-    var data: String?
-
-    static let flagWords: [String: UInt] = [
-        "ro": UInt(MS_RDONLY), "nosuid": UInt(MS_NOSUID), "nodev": UInt(MS_NODEV),
-        "noexec": UInt(MS_NOEXEC), "noatime": UInt(MS_NOATIME),
-        "nodiratime": UInt(MS_NODIRATIME), "relatime": UInt(MS_RELATIME),
-        "strictatime": UInt(MS_STRICTATIME), "sync": UInt(MS_SYNCHRONOUS),
-        "rw": 0,
-    ]
-
-    init(_ words: [String]) {
-        var data: [String] = []
-        for word in words.flatMap({ $0.split(separator: ",").map(String.init) }) {
-            if let flag = MountOptions.flagWords[word] {
-                flags |= flag
-            } else {
-                data.append(word)
-            }
-        }
-        self.data = data.isEmpty ? nil : data.joined(separator: ",")
-    }
-
+/// What a bind remount must keep of the mount it changes.
+enum BindRemount {
     /// statvfs(3) ST_* flags as the MS_* flags a bind remount must keep.
     static func flags(fromStatvfs st: UInt) -> UInt {
         var result: UInt = 0

@@ -9,10 +9,10 @@ import CFSLanguage
 /// `net up IFACE`: IFF_UP via SIOCSIFFLAGS (netdevice(7)). Needs CAP_NET_ADMIN in the
 /// namespace's owning user namespace. The validator refuses it without `unshare net`;
 /// the child checks again, because bringing the host's interfaces up is not ours to do.
-func childNetUp(_ interface: String, plan: Plan, sys: Syscalls) throws {
+func childNetUp(_ interface: String, plan: Plan, kernel: any Kernel) throws(SandboxFailure) {
     guard plan.namespaces.contains(.net) else {
-        throw StepError(step: "net", subject: interface, errno: Errno(EPERM),
-                        reason: "refusing to change the host's network: the plan has no `unshare net`")
+        throw SandboxFailure.setup("net", interface, Errno(EPERM), index: nil,
+                                   reason: "refusing to change the host's network: the plan has no `unshare net`")
     }
-    try sys.attempt("net", "up \(interface)") { try sys.interfaceUp(interface) }
+    try kernel.attempt("net", "up \(interface)") { () throws(Errno) in try kernel.interfaceUp(interface) }
 }

@@ -25,26 +25,29 @@ func cloneFlags(_ namespaces: Set<Namespace>) -> UInt64 {
     return flags
 }
 
-func runParent(_ plan: Plan, argv: [String], options: RunOptions, sys: Syscalls) -> RunOutcome {
-    let live = sys is LinuxSyscalls
+func runParent(_ plan: Plan, argv: [String], options: RunOptions, kernel: any Kernel) -> RunOutcome {
     let planPipe, syncPipe, errorPipe: (read: Int32, write: Int32)
     // With a new user namespace, a fourth pipe: "the maps are written" (IDMaps.swift).
     var mapsPipe: (read: Int32, write: Int32)?
     do {
-        planPipe = try sys.pipe()
-        syncPipe = try sys.pipe()
-        errorPipe = try sys.pipe()
-        if plan.namespaces.contains(.user) { mapsPipe = try sys.pipe() }
+        planPipe = try kernel.pipe()
+        syncPipe = try kernel.pipe()
+        errorPipe = try kernel.pipe()
+        if plan.namespaces.contains(.user) { mapsPipe = try kernel.pipe() }
     } catch {
-        return .failed(SandboxFailure.setup("pipe2", "the child's pipes", error as! Errno, index: nil))
+        return .failed(SandboxFailure.setup("pipe2", "the child's pipes", error, index: nil))
     }
-    var open: Set<Int32> = [planPipe.read, planPipe.write, syncPipe.read, syncPipe.write,
-                            errorPipe.read, errorPipe.write]
-    if let mapsPipe { open.formUnion([mapsPipe.read, mapsPipe.write]) }
+    // In the order opened, so that closing them is in a known order too.
+    var open: [Int32] = [planPipe.read, planPipe.write, syncPipe.read, syncPipe.write,
+                         errorPipe.read, errorPipe.write]
+    if let mapsPipe { open += [mapsPipe.read, mapsPipe.write] }
     func close(_ fd: Int32) {
-        if open.remove(fd) != nil { sys.close(fd) }
+        if let at = open.firstIndex(of: fd) {
+            open.remove(at: at)
+            kernel.close(fd)
+        }
     }
-    defer { for fd in open { sys.close(fd) } }
+    defer { for fd in open { kernel.close(fd) } }
 
     // The child is this binary again (options.executable, /proc/self/exe by default).
     // Not yet done: runc re-execs a sealed memfd copy (CVE-2019-5736) so that a root
@@ -55,64 +58,65 @@ func runParent(_ plan: Plan, argv: [String], options: RunOptions, sys: Syscalls)
     let childArgv = ["cfsh", Sandbox.childVerb] + inherited.map { String($0) }
     let pid: pid_t
     do {
-        pid = try sys.cloneAndExec(flags: cloneFlags(plan.namespaces), path: options.executable,
-                                   argv: childArgv, inherit: inherited,
-                                   errorFD: errorPipe.write,
-                                   newProcessGroup: options.terminalFD != nil,
-                                   maps: mapsPipe)
+        pid = pid_t(try kernel.perform(.clone3Exec(
+            flags: cloneFlags(plan.namespaces), path: options.executable, argv: childArgv,
+            inherit: inherited, errorFD: errorPipe.write,
+            newProcessGroup: options.terminalFD != nil, maps: mapsPipe)).number)
     } catch {
-        return .failed(SandboxFailure.setup("clone3", namespaceList(plan), error as! Errno,
-                                            index: nil))
+        return .failed(SandboxFailure.setup("clone3", namespaceList(plan), error, index: nil))
     }
     for fd in inherited { close(fd) }
     if let mapsPipe { close(mapsPipe.read) }
-    if plan.trace && live { traceLine("Running \(seedArguments(argv)) as \(pid)") }
+    if plan.trace {
+        try? kernel.write(2, "Running " + talkArguments(argv) + " as " + String(pid) + "\n")
+    }
 
     // A child that died early closes its pipes: writing then must be EPIPE, not SIGPIPE.
-    var savedPipe = sigaction()
-    var savedSignals: SavedSignalActions?
+    // The signals are the parent's own again once the child is reaped: its pid may then
+    // name another process.
+    // (Two optionals, not an array: no generic container of the engine's own types on
+    // the start path, whose metadata the runtime would build on first use.)
+    var savedPipe: SavedSignalActions?, savedForwarding: SavedSignalActions?
+    if case .signals(let saved) = kernel.perform(always: .ignoreSignal(SIGPIPE)) { savedPipe = saved }
+    if case .signals(let saved) = kernel.perform(always: .forwardSignals(to: pid)) {
+        savedForwarding = saved
+    }
     var terminal: TerminalHandover?
-    if live {
-        var ignore = sigaction()
-        ignore.__sigaction_handler.sa_handler = SIG_IGN
-        sigaction(SIGPIPE, &ignore, &savedPipe)
-        savedSignals = installSignalForwarding(to: pid)
+    func restoreSignalsAndTerminal() {
+        if let handover = terminal { _ = kernel.perform(always: .takeTerminalBack(handover)) }
+        if let saved = savedForwarding { _ = kernel.perform(always: .restoreSignals(saved)) }
+        if let saved = savedPipe { _ = kernel.perform(always: .restoreSignals(saved)) }
+        terminal = nil
+        savedForwarding = nil
+        savedPipe = nil
     }
-    defer {
-        if live {
-            if let terminal { parentTakeTerminalBack(terminal) }
-            if let savedSignals { restoreSignalActions(savedSignals) }
-            sigaction(SIGPIPE, &savedPipe, nil)
-        }
-    }
+    defer { restoreSignalsAndTerminal() }
 
     // The uid/gid maps, before the child's re-exec. If they cannot be written the
     // child sees EOF instead of the byte and exits; the parent reports why.
     var parentFailure: SandboxFailure?
     if let mapsPipe {
-        do {
-            try parentWriteIDMaps(plan, pid: pid, sys: sys)
-            try sys.write(mapsPipe.write, "1", what: "the maps written")
-        } catch let failure as SandboxFailure {
-            parentFailure = failure
+        do throws(SandboxFailure) {
+            try parentWriteIDMaps(plan, pid: pid, kernel: kernel)
+            do {
+                try kernel.write(mapsPipe.write, "1")
+            } catch {
+                throw SandboxFailure.setup("write", "the maps pipe", error, index: nil)
+            }
         } catch {
-            parentFailure = SandboxFailure.setup("write", "the maps pipe", error as! Errno, index: nil)
+            parentFailure = error
         }
         close(mapsPipe.write)
     }
 
     // The cgroup, before the child runs any step. Removed after the child is waited
-    // for, whatever happened (see the defer below).
+    // for, whatever happened.
     var cgroups: [String] = []
     if parentFailure == nil && !plan.limits.isEmpty {
-        do {
-            let created = parentCreateCgroups(
-                try cgroupDirectories(plan.limits, pid: pid, sys: sys), pid: pid, sys: sys)
-            cgroups = created.made
-            parentFailure = created.failure
-        } catch {
-            parentFailure = SandboxFailure.setup("limit", "cgroup", error as! Errno, index: nil)
-        }
+        let created = parentCreateCgroups(cgroupDirectories(plan.limits, pid: pid, kernel: kernel),
+                                          pid: pid, kernel: kernel)
+        cgroups = created.made
+        parentFailure = created.failure
     }
 
     // The plan, then "go". If either write fails the child has already gone: its
@@ -120,32 +124,37 @@ func runParent(_ plan: Plan, argv: [String], options: RunOptions, sys: Syscalls)
     var handedOver = false
     if parentFailure == nil {
         do {
-            try sys.write(planPipe.write, encodeRun(plan, argv: argv), what: "the plan")
+            try kernel.write(planPipe.write, encodeRun(plan, argv: argv))
             close(planPipe.write)
-            if live, let fd = options.terminalFD { terminal = parentGiveTerminal(fd, to: pid) }
-            try sys.write(syncPipe.write, "go", what: "\"go\"")
+            if let fd = options.terminalFD,
+               case .terminal(let handover) = kernel.perform(always: .giveTerminal(fd: fd, to: pid)) {
+                terminal = handover
+            }
+            try kernel.write(syncPipe.write, "go")
             handedOver = true
         } catch {}
     }
     close(planPipe.write)
     close(syncPipe.write)
 
-    let record = (try? sys.readAll(errorPipe.read, what: "the error pipe")) ?? ""
+    let record = (try? kernel.readAll(errorPipe.read)) ?? ""
     close(errorPipe.read)
     let status: Int32
     do {
-        status = try sys.wait(pid)
+        status = try kernel.wait(pid)
     } catch {
         // The child cannot be waited for: its cgroup is left rather than emptied by force.
-        return .failed(SandboxFailure.setup("wait4", "the child", error as! Errno, index: nil))
+        return .failed(SandboxFailure.setup("wait4", "the child", error, index: nil))
     }
-    if let failure = parentRemoveCgroups(cgroups, sys: sys).first, parentFailure == nil {
+    restoreSignalsAndTerminal()
+    if let failure = parentRemoveCgroups(cgroups, kernel: kernel).first, parentFailure == nil {
         parentFailure = failure
     }
     if let parentFailure { return .failed(parentFailure) }
     if var failure = FailureRecord.decode(record) {
         if failure.step == "reexec" {
-            failure.message = "clone3: re-executing \(options.executable): \(Errno(failure.errno))"
+            failure.message = "clone3: re-executing " + options.executable + ": "
+                + Errno(failure.errno).description
         }
         return .failed(failure)
     }

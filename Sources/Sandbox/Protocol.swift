@@ -1,4 +1,8 @@
-/// The parent↔child protocol. Three pipes, all opened O_CLOEXEC in the parent; the child
+import CFSLanguage
+
+/// The parent↔child protocol, both directions in this file: what the parent writes to
+/// the child (`encodeRun`: the plan's text and argv) and what the child writes back
+/// (`FailureRecord`). Three pipes, all opened O_CLOEXEC in the parent; the child
 /// inherits its ends by fd number (argv), as runc hands its pipes over:
 ///
 ///     parent (cfsh)                                   child (/proc/self/exe __cfsh_child P S E)
@@ -40,4 +44,31 @@ enum FailureRecord {
         return SandboxFailure(stepIndex: index, step: String(fields[3]), errno: errno,
                               message: message, status: status)
     }
+}
+
+/// What the parent writes to the child: the plan's canonical text, then one final line
+/// `exec WORD...` with each word quoted by `quoteWord`.
+public func encodeRun(_ plan: Plan, argv: [String]) -> String {
+    plan.canonicalText + "exec " + argv.map(quoteWord).joined(separator: " ") + "\n"
+}
+
+/// The child's decoder: plan commands, then exactly one `exec` as the last command. No
+/// host checks (the parent made them); the plan rules still hold. Throws the first
+/// `Diagnostic`.
+public func decodeRun(_ text: String) throws(Diagnostic) -> (plan: Plan, argv: [String]) {
+    let file = "<plan>"
+    let parsed = parseScript(Array(text.utf8), file: file, context: ExpansionContext())
+    if let first = parsed.diagnostics.first { throw first }
+    guard let last = parsed.commands.last, case .exec(let argv) = last.kind else {
+        throw Diagnostic("the plan text does not end with an exec line",
+                         at: SourceLocation(file: file, line: max(1, parsed.lines.count), column: 1))
+    }
+    var builder = PlanBuilder()
+    for c in parsed.commands.dropLast() {
+        guard case .plan(let command) = c.kind else {
+            throw Diagnostic("only plan commands may come before exec in plan text", at: c.location)
+        }
+        if let problem = builder.add(command, at: c.location, host: nil).first { throw problem }
+    }
+    return (builder.plan, argv)
 }

@@ -27,10 +27,10 @@ func resourceNumber(_ name: ResourceLimit.Name) -> Int32 {
     }
 }
 
-func childSetResourceLimit(_ limit: ResourceLimit, sys: Syscalls) throws {
+func childSetResourceLimit(_ limit: ResourceLimit, kernel: any Kernel) throws(SandboxFailure) {
     // nil is `unlimited`: RLIM_INFINITY, all ones.
     let soft = limit.soft ?? UInt64.max, hard = limit.hard ?? UInt64.max
-    try sys.attempt("rlimit", limit.name.rawValue) {
-        try sys.setrlimit(resourceNumber(limit.name), soft: soft, hard: hard)
+    try kernel.attempt("rlimit", limit.name.rawValue) { () throws(Errno) in
+        try kernel.setrlimit(resourceNumber(limit.name), soft: soft, hard: hard)
     }
 }

@@ -5,16 +5,16 @@ import CFSLanguage
 
 // The root and the working directory.
 
-/// `chroot DIR`: chroot(2) then chdir("/"), as the seed does — without the chdir the
+/// `chroot DIR`: chroot(2) then chdir("/"), as the talk does — without the chdir the
 /// working directory would still be outside the new root. chroot is not escape-proof
 /// for root (chroot(2), NOTES); `pivot_root` is.
-func childChroot(_ directory: String, sys: Syscalls) throws {
-    try sys.attempt("chroot", directory) { try sys.chroot(directory) }
-    try sys.attempt("chdir", "/") { try sys.chdir("/") }
+func childChroot(_ directory: String, kernel: any Kernel) throws(SandboxFailure) {
+    try kernel.attempt("chroot", directory) { () throws(Errno) in try kernel.chroot(directory) }
+    try kernel.attempt("chdir", "/") { () throws(Errno) in try kernel.chdir("/") }
 }
 
-func childChdir(_ directory: String, sys: Syscalls) throws {
-    try sys.attempt("chdir", directory) { try sys.chdir(directory) }
+func childChdir(_ directory: String, kernel: any Kernel) throws(SandboxFailure) {
+    try kernel.attempt("chdir", directory) { () throws(Errno) in try kernel.chdir(directory) }
 }
 
 /// `pivot_root DIR`: DIR becomes `/` and the old root is detached, so nothing of the
@@ -26,18 +26,18 @@ func childChdir(_ directory: String, sys: Syscalls) throws {
 ///   chdir("/")                        the working directory is the new root
 /// The mount namespace's `/` was made private first (Mounts.swift), or the detach
 /// would propagate to the host.
-func childPivotRoot(_ directory: String, plan: Plan, sys: Syscalls) throws {
+func childPivotRoot(_ directory: String, plan: Plan, kernel: any Kernel) throws(SandboxFailure) {
     try refuseOutsideNewMountNamespace(plan, subject: directory, step: "pivot_root")
-    try sys.attempt("pivot_root", "binding \(directory) onto itself") {
-        try sys.mount(source: directory, target: directory, fstype: nil,
+    try kernel.attempt("pivot_root", "binding \(directory) onto itself") { () throws(Errno) in
+        try kernel.mount(source: directory, target: directory, fstype: nil,
                       flags: UInt(MS_BIND | MS_REC), data: nil)
     }
-    try sys.attempt("pivot_root", directory) {
-        try sys.chdir(directory)
-        try sys.pivotRoot(".", ".")
+    try kernel.attempt("pivot_root", directory) { () throws(Errno) in
+        try kernel.chdir(directory)
+        try kernel.pivotRoot(".", ".")
     }
-    try sys.attempt("pivot_root", "detaching the old root") {
-        try sys.umount(".", flags: Int32(MNT_DETACH))
+    try kernel.attempt("pivot_root", "detaching the old root") { () throws(Errno) in
+        try kernel.umount(".", flags: Int32(MNT_DETACH))
     }
-    try sys.attempt("chdir", "/") { try sys.chdir("/") }
+    try kernel.attempt("chdir", "/") { () throws(Errno) in try kernel.chdir("/") }
 }

@@ -16,12 +16,13 @@ public enum Sandbox {
 
     /// Runs argv in a sandbox built from plan. Blocks until it ends.
     public static func run(_ plan: Plan, argv: [String], options: RunOptions) -> RunOutcome {
-        runParent(plan, argv: argv, options: options, sys: LinuxSyscalls())
+        runParent(plan, argv: argv, options: options, kernel: LinuxKernel())
     }
 
     /// The syscalls the plan makes, in order, parent and child, one per line: the real
-    /// parent and child code run against `RecordingSyscalls`, so this cannot drift.
-    public static func explain(_ plan: Plan, argv: [String]) -> [String] {
+    /// parent and child code run against the recording kernel, so this cannot drift.
+    /// `argv` nil: no command given; a placeholder `CMD` is shown as found.
+    public static func explain(_ plan: Plan, argv: [String]?) -> [String] {
         explainRun(plan, argv: argv)
     }
 }
@@ -40,7 +41,7 @@ public enum RunOutcome: Sendable, Equatable {
     case signaled(Int32)
     case failed(SandboxFailure)
 
-    /// The exit status per DESIGN.md: N, 128+N for signal N, or the failure's status
+    /// The exit status (README, "Using it"): N, 128+N for signal N, or the failure's status
     /// (125 setup, 126 not executable, 127 not found).
     public var status: Int32 {
         switch self {
@@ -51,7 +52,8 @@ public enum RunOutcome: Sendable, Equatable {
     }
 }
 
-/// A step that could not be done, as a value: it crosses the child→parent pipe as data.
+/// A step that could not be done, as a value: the engine's one error type (crun's), thrown
+/// by every step above the calls' `Errno`, and it crosses the child→parent pipe as data.
 public struct SandboxFailure: Error, Sendable, Equatable, CustomStringConvertible {
     /// Index into `plan.steps`; nil for the parent side or the command's exec.
     public var stepIndex: Int?
@@ -73,10 +75,19 @@ public struct SandboxFailure: Error, Sendable, Equatable, CustomStringConvertibl
 
     public var description: String { message }
 
-    /// The usual shape: `STEP: SUBJECT: strerror(errno)`.
-    static func setup(_ step: String, _ subject: String, _ error: Errno,
-                      index: Int?, status: Int32 = 125) -> SandboxFailure {
+    /// The usual shape: `STEP: SUBJECT: strerror(errno)`, or `STEP: SUBJECT: REASON` when
+    /// the engine itself refused.
+    static func setup(_ step: String, _ subject: String, _ error: Errno, index: Int?,
+                      status: Int32 = 125, reason: String? = nil) -> SandboxFailure {
         SandboxFailure(stepIndex: index, step: step, errno: error.rawValue,
-                       message: "\(step): \(subject): \(error)", status: status)
+                       message: step + ": " + subject + ": " + (reason ?? error.description),
+                       status: status)
+    }
+
+    /// The same failure, at plan step `index`.
+    func at(_ index: Int?) -> SandboxFailure {
+        var failure = self
+        failure.stepIndex = index
+        return failure
     }
 }

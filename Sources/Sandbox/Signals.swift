@@ -49,6 +49,17 @@ func installSignalForwarding(to pid: pid_t) -> SavedSignalActions {
     return saved
 }
 
+/// SIG_IGN for `signal` (the parent's SIGPIPE), saving what it was.
+func ignoreSignalSaving(_ signal: Int32) -> SavedSignalActions {
+    var ignore = sigaction(), old = sigaction()
+    ignore.__sigaction_handler.sa_handler = SIG_IGN
+    sigaction(signal, &ignore, &old)
+    var saved = SavedSignalActions()
+    saved.actions.append((signal, old))
+    pthread_sigmask(SIG_SETMASK, nil, &saved.mask)
+    return saved
+}
+
 func restoreSignalActions(_ saved: SavedSignalActions) {
     var mask = saved.mask
     pthread_sigmask(SIG_SETMASK, &mask, nil)

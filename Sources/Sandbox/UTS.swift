@@ -9,19 +9,19 @@ import CFSLanguage
 // again where the work is done, as bubblewrap does ("refusing to set hostname in
 // original namespace"), because renaming the host is the one mistake we cannot undo.
 
-func childSetHostname(_ name: String, plan: Plan, sys: Syscalls) throws {
+func childSetHostname(_ name: String, plan: Plan, kernel: any Kernel) throws(SandboxFailure) {
     try refuseOutsideNewUTS("sethostname", name, plan)
-    try sys.attempt("sethostname", name) { try sys.sethostname(name) }
+    try kernel.attempt("sethostname", name) { () throws(Errno) in try kernel.sethostname(name) }
 }
 
-func childSetDomainname(_ name: String, plan: Plan, sys: Syscalls) throws {
+func childSetDomainname(_ name: String, plan: Plan, kernel: any Kernel) throws(SandboxFailure) {
     try refuseOutsideNewUTS("setdomainname", name, plan)
-    try sys.attempt("setdomainname", name) { try sys.setdomainname(name) }
+    try kernel.attempt("setdomainname", name) { () throws(Errno) in try kernel.setdomainname(name) }
 }
 
-private func refuseOutsideNewUTS(_ step: String, _ name: String, _ plan: Plan) throws {
+private func refuseOutsideNewUTS(_ step: String, _ name: String, _ plan: Plan) throws(SandboxFailure) {
     guard plan.namespaces.contains(.uts) else {
-        throw StepError(step: step, subject: name, errno: Errno(EPERM),
-                        reason: "refusing to rename the host: the plan has no `unshare uts`")
+        throw SandboxFailure.setup(step, name, Errno(EPERM), index: nil,
+                                   reason: "refusing to rename the host: the plan has no `unshare uts`")
     }
 }

@@ -9,15 +9,15 @@ import CFSLanguage
 ///
 /// In a user namespace made without root, the parent denied setgroups(2) (IDMaps.swift):
 /// it then fails with EPERM, and the message says why rather than just "not permitted".
-func childSetUser(_ user: UserIDs, inUserNamespace: Bool = false, sys: Syscalls) throws {
+func childSetUser(_ user: UserIDs, inUserNamespace: Bool = false, kernel: any Kernel) throws(SandboxFailure) {
     let gid = user.gid ?? user.uid
-    do {
-        try sys.attempt("setgroups", "\(gid)") { try sys.setgroups([gid]) }
-    } catch var error as StepError where inUserNamespace && error.errno.rawValue == EPERM {
-        error.reason = "denied in a user namespace made without root (user_namespaces(7),"
-            + " /proc/PID/setgroups): `set user` needs cfsh run as root"
-        throw error
+    do throws(SandboxFailure) {
+        try kernel.attempt("setgroups", "\(gid)") { () throws(Errno) in try kernel.setgroups([gid]) }
+    } catch where inUserNamespace && error.errno == EPERM {
+        throw SandboxFailure.setup("setgroups", String(gid), Errno(EPERM), index: nil, reason:
+            "denied in a user namespace made without root (user_namespaces(7),"
+            + " /proc/PID/setgroups): `set user` needs cfsh run as root")
     }
-    try sys.attempt("setresgid", "\(gid)") { try sys.setresgid(gid) }
-    try sys.attempt("setresuid", "\(user.uid)") { try sys.setresuid(user.uid) }
+    try kernel.attempt("setresgid", "\(gid)") { () throws(Errno) in try kernel.setresgid(gid) }
+    try kernel.attempt("setresuid", "\(user.uid)") { () throws(Errno) in try kernel.setresuid(user.uid) }
 }

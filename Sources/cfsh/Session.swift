@@ -65,7 +65,7 @@ struct Session {
                 Output.out(text)
             }
         case .explain(let plan, let argv):
-            let lines = Sandbox.explain(plan, argv: argv ?? ["CMD"])
+            let lines = Sandbox.explain(plan, argv: argv)
             Output.out(lines.map { $0 + "\n" }.joined())
         case .save(let plan, let path, let force, let location):
             if let problem = save(plan, to: path, force: force) {

@@ -51,26 +51,6 @@ import Testing
         }
     }
 
-    @Test func runRoundTrip() throws {
-        let p = try #require(plan("unshare uts pid mount\nset hostname c\nmount proc /proc"))
-        let argv = ["/bin/sh", "-c", "echo \"$HOME\" 'q' \\ ; exit 3", "", "a b", "it's", "ünï", "line\nbreak", "\r", "#", "~"]
-        let text = encodeRun(p, argv: argv)
-        #expect(text.hasSuffix("\n"))
-        let (decodedPlan, decoded) = try decodeRun(text)
-        #expect(decodedPlan == p)
-        #expect(decoded == argv)
-        #expect(decodedPlan.steps.map(\.action) == p.steps.map(\.action))
-    }
-
-    @Test func decodeRunRefusesBadText() {
-        #expect(throws: Diagnostic.self) { try decodeRun("unshare uts\n") }
-        #expect(throws: Diagnostic.self) { try decodeRun("show\nexec /bin/true\n") }
-        #expect(throws: Diagnostic.self) { try decodeRun("exec /bin/true\nexec /bin/true\n") }
-        #expect(throws: Diagnostic.self) { try decodeRun("set hostname c\nexec /bin/true\n") }
-        #expect(throws: Diagnostic.self) { try decodeRun("exec $X\n") }
-        #expect((try? decodeRun("exec /bin/true\n"))?.argv == ["/bin/true"])
-    }
-
     @Test func showTwiceIsTheSame() throws {
         let p = try #require(plan("unshare uts pid; set hostname c"))
         let once = p.canonicalText

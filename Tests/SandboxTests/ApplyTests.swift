@@ -117,7 +117,7 @@ import Testing
 
     @Test func mountOptionsBecomeFlagsAndData() {
         let plan = makePlan([.mount], [mountStep(.tmpfs, "/tmp", ["ro", "nosuid", "size=64m", "mode=755"]),
-                                       mountStep(.proc, "/proc", ["nodev,noexec"])])
+                                       mountStep(.proc, "/proc", ["nodev", "noexec"])])
         let calls = apply(plan).calls
         #expect(calls[1] == #"mount("tmpfs", "/tmp", "tmpfs", MS_RDONLY|MS_NOSUID, "size=64m,mode=755")"#)
         #expect(calls[2] == #"mount("proc", "/proc", "proc", MS_NODEV|MS_NOEXEC, NULL)"#)
@@ -155,6 +155,19 @@ import Testing
         let result = apply(makePlan([], [.clearEnv, .setEnv(name: "X", value: "y")]),
                            environment: ["PATH=/bin", "HOME=/"])
         #expect(result.environment.entries == ["X=y"])
-        #expect(result.environment.searchPath == CommandEnvironment.defaultPath)
+        #expect(result.environment.searchPath == defaultSearchPath)
+    }
+
+    /// The double records typed values: tests may assert on the arguments themselves.
+    @Test func theDoubleRecordsTypedCalls() {
+        let sys = RecordingKernel()
+        var env = CommandEnvironment(["PATH=/bin"])
+        let plan = makePlan([.mount], [mountStep(.proc, "/proc", ["nosuid", "nodev"])])
+        #expect(childApplySteps(plan, kernel: sys, environment: &env) == nil)
+        guard case .mount(let source, let target, let fstype, let flags, let data)? = sys.records.last?.call
+        else { Issue.record("\(sys.calls)"); return }
+        #expect(source == "proc" && target == "/proc" && fstype == "proc" && data == nil)
+        #expect(flags == UInt(MS_NOSUID | MS_NODEV))
+        #expect(sys.records.last?.process == .parent)
     }
 }

@@ -8,10 +8,10 @@ import Testing
               result: @escaping (String) -> Errno? = { _ in nil })
         -> (SandboxFailure?, [String])
     {
-        let sys = RecordingSyscalls()
+        let sys = RecordingKernel()
         sys.execveResult = result
         let failure = childExecCommand(argv, environment: CommandEnvironment(["PATH=\(path)"]),
-                                       sys: sys)
+                                       kernel: sys)
         return (failure, sys.syscalls)
     }
 
@@ -49,21 +49,21 @@ import Testing
     }
 
     @Test func userIsSetGroupsFirstThenGidThenUid() throws {
-        let sys = RecordingSyscalls()
-        try childSetUser(UserIDs(uid: 1000, gid: 100), sys: sys)
+        let sys = RecordingKernel()
+        try childSetUser(UserIDs(uid: 1000, gid: 100), kernel: sys)
         #expect(sys.syscalls == ["setgroups([100])", "setresgid(100, 100, 100)",
                                  "setresuid(1000, 1000, 1000)"])
-        let second = RecordingSyscalls()
-        try childSetUser(UserIDs(uid: 7, gid: nil), sys: second)
+        let second = RecordingKernel()
+        try childSetUser(UserIDs(uid: 7, gid: nil), kernel: second)
         #expect(second.syscalls[1] == "setresgid(7, 7, 7)")
     }
 
     @Test func everyFDButStdioAndTheErrorPipeIsClosed() throws {
-        let sys = RecordingSyscalls()
-        try childCloseInheritedFDs(keeping: 8, sys: sys)
+        let sys = RecordingKernel()
+        try childCloseInheritedFDs(keeping: 8, kernel: sys)
         #expect(sys.syscalls == ["close_range(3, 7, 0)", "close_range(9, ~0U, 0)"])
-        let low = RecordingSyscalls()
-        try childCloseInheritedFDs(keeping: 3, sys: low)
+        let low = RecordingKernel()
+        try childCloseInheritedFDs(keeping: 3, kernel: low)
         #expect(low.syscalls == ["close_range(4, ~0U, 0)"])
     }
 }

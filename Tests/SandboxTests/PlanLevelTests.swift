@@ -76,18 +76,38 @@ import Testing
             lines.firstIndex { $0.hasPrefix(prefix) } ?? -1
         }
         #expect(index("parent: clone3(CLONE_NEWNS|CLONE_NEWUTS|CLONE_NEWPID|SIGCHLD)") >= 0)
-        #expect(index("parent: clone3") < index("parent: write(6, \"go\")"))
-        #expect(index("parent: write(6, \"go\")") < index("child: read(5, \"go\")"))
+        #expect(index("parent: clone3") < index("parent: write(6, \"go\", 2)"))
+        #expect(index("parent: write(6, \"go\", 2)") < index("child: read(5, ...)"))
         #expect(index("child: read(5") < index("child: mount(NULL, \"/\""))
         #expect(index("child: mount(NULL, \"/\"") < index("child: sethostname(\"container\")"))
         #expect(index("child: chroot(\"/\")") + 1 == index("child: chdir(\"/\")"))
-        #expect(index("child: fork()") < index("command: execve(\"/bin/sh\""))
-        #expect(lines.last == "parent: wait4(4242)")
+        #expect(index("child: posix_spawn(\"/bin/sh\"") < index("command: execve(\"/bin/sh\""))
+        #expect(lastBeforeSignalsRestored(lines) == "parent: wait4(4242)")
     }
 
     @Test func explainWithoutInitExecsInTheChild() {
         let lines = Sandbox.explain(makePlan([.pid], initProcess: false), argv: ["/bin/sh"])
         #expect(!lines.contains { $0.contains("fork") })
         #expect(lines.contains(#"child: execve("/bin/sh", ["/bin/sh"], ENV)"#))
+    }
+
+    /// `explain` with no command: the placeholder is found, so nothing fails that a real
+    /// run would not fail — no ENOENT, no failure record on the error pipe (fd 8).
+    @Test func explainWithoutACommandShowsThePlaceholderFound() {
+        for plan in [makePlan([.uts, .pid, .mount], [.setHostname("c"), mountStep(.proc, "/proc")]),
+                     makePlan([.uts], [.setHostname("c")])] {
+            let lines = Sandbox.explain(plan, argv: nil)
+            #expect(!lines.contains { $0.contains("ENOENT") || $0.contains("= -1") }, "\(lines)")
+            #expect(!lines.contains { $0.contains("write(8, ") }, "\(lines)")
+            #expect(lines.contains { $0.contains("execve(") && $0.contains(#"["CMD"], ENV)"#) }, "\(lines)")
+        }
+    }
+
+    /// A real command in a plan without chroot is looked up on the host as it is: /bin/sh
+    /// exists, so its execve succeeds.
+    @Test func explainOfARealCommandWithoutChrootSucceeds() {
+        let lines = Sandbox.explain(makePlan([.uts], [.setHostname("c")]), argv: ["/bin/sh"])
+        #expect(lines.contains(#"child: execve("/bin/sh", ["/bin/sh"], ENV)"#), "\(lines)")
+        #expect(!lines.contains { $0.contains("= -1") || $0.contains("write(8, ") }, "\(lines)")
     }
 }

@@ -44,42 +44,60 @@ import Testing
     }
 
     @Test func cloneFlagsFollowTheNamespaces() {
-        #expect(SyscallText.cloneFlags(cloneFlags([.uts, .pid, .mount]))
+        #expect(cloneFlagNames(cloneFlags([.uts, .pid, .mount]))
                 == "CLONE_NEWNS|CLONE_NEWUTS|CLONE_NEWPID|SIGCHLD")
-        #expect(SyscallText.cloneFlags(cloneFlags([])) == "SIGCHLD")
+        #expect(cloneFlagNames(cloneFlags([])) == "SIGCHLD")
         #expect(cloneFlags(Set(Namespace.allCases)).nonzeroBitCount == 8)
     }
 
     /// The parent's side against the double: a failure record on the error pipe becomes
     /// the outcome, with the child's step index.
     @Test func parentRebuildsTheChildsFailure() {
-        let sys = RecordingSyscalls()
+        let sys = RecordingKernel()
         let failure = SandboxFailure(stepIndex: 2, step: "chroot", errno: ENOENT,
                                      message: "chroot: /x: No such file or directory", status: 125)
         sys.preload(7, FailureRecord.encode(failure))
         sys.waitStatus = 125 << 8
-        let outcome = runParent(makePlan([.uts]), argv: ["true"], options: RunOptions(), sys: sys)
+        let outcome = runParent(makePlan([.uts]), argv: ["true"], options: RunOptions(), kernel: sys)
         #expect(outcome == .failed(failure))
         #expect(outcome.status == 125)
     }
 
     @Test func parentReportsExitAndSignal() {
-        let sys = RecordingSyscalls()
+        let sys = RecordingKernel()
         sys.waitStatus = 7 << 8
-        #expect(runParent(makePlan(), argv: ["true"], options: RunOptions(), sys: sys) == .exited(7))
-        let killed = RecordingSyscalls()
+        #expect(runParent(makePlan(), argv: ["true"], options: RunOptions(), kernel: sys) == .exited(7))
+        let killed = RecordingKernel()
         killed.waitStatus = 9
-        #expect(runParent(makePlan(), argv: ["true"], options: RunOptions(), sys: killed) == .signaled(9))
+        #expect(runParent(makePlan(), argv: ["true"], options: RunOptions(), kernel: killed) == .signaled(9))
     }
 
     @Test func cloneFailureIsASetupFailure() {
-        let sys = RecordingSyscalls()
+        let sys = RecordingKernel()
         sys.fail("clone3", with: EPERM)
-        let outcome = runParent(makePlan([.uts]), argv: ["true"], options: RunOptions(), sys: sys)
+        let outcome = runParent(makePlan([.uts]), argv: ["true"], options: RunOptions(), kernel: sys)
         guard case .failed(let failure) = outcome else { Issue.record("\(outcome)"); return }
         #expect(failure.step == "clone3")
         #expect(failure.status == 125)
         #expect(failure.message == "clone3: unshare uts: Operation not permitted")
         #expect(!sys.syscalls.contains { $0.hasPrefix("wait4") })
+    }
+}
+
+/// The language's mount option table carries mount(2)'s numbers itself (it has no
+/// libc); they must be Glibc's.
+@Suite struct MountTableTests {
+    @Test func flagBitsAreTheKernels() {
+        let expected: [MountFlag: UInt] = [
+            .ro: UInt(MS_RDONLY), .rw: 0, .nosuid: UInt(MS_NOSUID), .nodev: UInt(MS_NODEV),
+            .noexec: UInt(MS_NOEXEC), .sync: UInt(MS_SYNCHRONOUS), .noatime: UInt(MS_NOATIME),
+            .nodiratime: UInt(MS_NODIRATIME), .relatime: UInt(MS_RELATIME), .strictatime: UInt(MS_STRICTATIME),
+        ]
+        for flag in MountFlag.allCases { #expect(flag.bits == expected[flag], "\(flag)") }
+    }
+
+    @Test func settingsSplitFlagsAndDataInTheOrderWritten() {
+        let m = Mount(kind: .tmpfs, source: nil, target: "/t", options: ["ro", "size=1m", "nosuid", "rw", "mode=755"])
+        #expect(m.settings == MountSettings(flags: UInt(MS_NOSUID), data: "size=1m,mode=755"))
     }
 }

@@ -18,14 +18,20 @@ func makePlan(_ namespaces: Set<Namespace> = [], _ steps: [Step] = [], user: Use
 
 /// Runs the child's apply loop against a recorder; returns (failure, syscall lines, env).
 func apply(_ plan: Plan, environment: [String] = ["PATH=/bin"],
-           configure: (RecordingSyscalls) -> Void = { _ in })
+           configure: (RecordingKernel) -> Void = { _ in })
     -> (failure: SandboxFailure?, calls: [String], environment: CommandEnvironment)
 {
-    let sys = RecordingSyscalls()
+    let sys = RecordingKernel()
     configure(sys)
     var env = CommandEnvironment(environment)
-    let failure = childApplySteps(plan, sys: sys, environment: &env)
+    let failure = childApplySteps(plan, kernel: sys, environment: &env)
     return (failure, sys.syscalls, env)
+}
+
+/// The last line that is not the parent putting its signal handling back (which it does
+/// once the child is reaped).
+func lastBeforeSignalsRestored(_ lines: [String]) -> String? {
+    lines.last { !$0.contains("rt_sigaction") }
 }
 
 func mountStep(_ kind: Mount.Kind, _ target: String, source: String? = nil,

@@ -1,0 +1,157 @@
+#if canImport(Glibc)
+import Glibc
+#endif
+
+// The engine's one seam to the kernel (youki's `Syscall` trait, as data): every call the
+// parent, the child and the init make is a `Syscall` value, and a `Kernel` performs it.
+// `LinuxKernel` makes the call; `RecordingKernel` (the test double, and `explain`)
+// records the value; `TracingKernel` prints it, then hands it on. Production code never
+// asks which one it runs on.
+//
+// A new call is written in three places: its case below, its `LinuxKernel.perform`
+// branch (one exhaustive switch), and its `description` (SyscallDescription.swift) —
+// plus, if call sites read better with it, a one-line wrapper in KernelCalls.swift.
+
+/// An errno, as a value (swift-system's `Errno`, without the dependency).
+public struct Errno: Error, Hashable, Sendable, CustomStringConvertible {
+    public var rawValue: Int32
+    public init(_ rawValue: Int32) { self.rawValue = rawValue }
+    /// The calling thread's errno.
+    static var current: Errno { Errno(errno) }
+    /// strerror(3): "No such file or directory".
+    public var description: String { String(cString: strerror(rawValue)) }
+}
+
+protocol Kernel: AnyObject {
+    /// Makes (or records) one call: what it returned, or its errno. EINTR is retried
+    /// inside where that is safe.
+    func perform(_ call: Syscall) throws(Errno) -> SyscallResult
+}
+
+/// One call into the kernel, with its arguments as typed values: flags as numbers,
+/// paths as strings. Most are one syscall; a few are the short fixed sequence one
+/// engine operation makes (a whole-file write, the init's reaping loop), named for it.
+enum Syscall {
+    // Files and pipes.
+    /// pipe2(O_CLOEXEC): `.pipe`.
+    case pipe2
+    /// Reads to EOF: `.text`.
+    case read(fd: Int32)
+    /// All of `text`, retrying short writes and EINTR.
+    case write(fd: Int32, text: String)
+    case close(fd: Int32)
+    /// open(O_RDONLY|O_CLOEXEC), read to EOF, close: `.text` (/proc/self/cgroup).
+    case readFile(path: String)
+    /// open(O_WRONLY|O_CLOEXEC), one write(2) of all of `text`, close: /proc/PID/uid_map
+    /// must be written in a single write (user_namespaces(7)).
+    case writeFile(path: String, text: String)
+    case mkdir(path: String, mode: mode_t)
+    case rmdir(path: String)
+    /// open(path, O_WRONLY|O_CREAT|O_CLOEXEC, mode), close: an empty file to bind onto.
+    case createFile(path: String, mode: mode_t)
+    case symlink(target: String, path: String)
+    /// fcntl(fd, F_SETFD, FD_CLOEXEC).
+    case setCloseOnExec(fd: Int32)
+    case closeRange(first: UInt32, last: UInt32)
+
+    // Processes.
+    /// clone3(flags | SIGCHLD) straight into execve(path, argv): see `cfs_clone3_exec`.
+    /// With `maps`, the new process waits for one byte on that pipe before execve.
+    /// `.returned(pid)`.
+    case clone3Exec(flags: UInt64, path: String, argv: [String], inherit: [Int32],
+                    errorFD: Int32, newProcessGroup: Bool, maps: (read: Int32, write: Int32)?)
+    /// What the clone3 shim does in the new process before execve, recorded by the double.
+    case setpgid(pid: pid_t, group: pid_t)
+    /// `.returned(pid)` in the parent, 0 in the new process.
+    case fork
+    /// posix_spawn(3) of the command, with the command's signal start (see
+    /// `childSpawnInit`): `.returned(pid)` once its execve succeeded, or execve's errno.
+    case posixSpawn(path: String, argv: [String], environment: CommandEnvironment)
+    case execve(path: String, argv: [String], environment: CommandEnvironment)
+    /// wait4(pid): `.status` (the raw wait status).
+    case wait4(pid: pid_t)
+    /// PID 1's life once the command runs (Init.swift): forward signals to `command`, reap
+    /// every child until it exits: `.status`, the status to exit with.
+    case reapUntilExit(command: pid_t)
+    /// _exit(2): the forked command, after its execve failed.
+    case exit(status: Int32)
+    case kill(pid: pid_t, signal: Int32)
+    case getpid
+    case getuid
+    case getgid
+    case geteuid
+    /// usleep(3): the cgroup's retry (Cgroups.swift).
+    case sleep(microseconds: UInt32)
+
+    // Signals (Signals.swift) and the terminal (Terminal.swift).
+    /// SIG_IGN for `signal`: `.signals(saved)`.
+    case ignoreSignal(Int32)
+    /// Forwarders of `forwardedSignals` to `pid`: `.signals(saved)`.
+    case forwardSignals(to: pid_t)
+    case restoreSignals(SavedSignalActions)
+    /// Every signal blocked, before fork: no handler of the init runs in the command.
+    case blockAllSignals
+    /// The command's start: `signalsResetForCommand` at SIG_DFL, nothing blocked.
+    case resetSignalsForCommand
+    /// The sandbox becomes the terminal's foreground: `.terminal(saved)`.
+    case giveTerminal(fd: Int32, to: pid_t)
+    case takeTerminalBack(TerminalHandover)
+
+    // The steps.
+    case sethostname(String)
+    case setdomainname(String)
+    case mount(source: String?, target: String, fstype: String?, flags: UInt, data: String?)
+    case umount2(target: String, flags: Int32)
+    /// statvfs(3)'s f_flag of the mount at `path` (ST_RDONLY, ST_NOSUID, ...): `.mountFlags`.
+    case statvfs(path: String)
+    case chroot(String)
+    case chdir(String)
+    /// A detached bind mount of `path`, as an fd (`.returned`): see `cfs_open_tree_clone`.
+    case openTreeClone(path: String)
+    /// Attaches a detached mount at `target`: see `cfs_move_mount`.
+    case moveMount(fd: Int32, target: String)
+    case pivotRoot(newRoot: String, putOld: String)
+    case setgroups([gid_t])
+    case setresgid(gid_t)
+    case setresuid(uid_t)
+    /// prlimit(0, resource, {soft, hard}): setrlimit(2) with 64-bit values.
+    case prlimit(resource: Int32, soft: UInt64, hard: UInt64)
+    /// prctl(PR_SET_NO_NEW_PRIVS, 1).
+    case setNoNewPrivs
+    /// prctl(PR_CAPBSET_DROP, capability).
+    case dropBoundingCapability(Int)
+    /// prctl(PR_CAP_AMBIENT, PR_CAP_AMBIENT_CLEAR_ALL).
+    case clearAmbientCapabilities
+    /// `.capabilities`.
+    case capget
+    case capset(CapabilitySets)
+    /// IFF_UP on an interface: see `cfs_interface_up`.
+    case interfaceUp(String)
+}
+
+/// What a call gave back, besides success.
+enum SyscallResult {
+    case done
+    /// The kernel's return value: an fd, a pid, an id.
+    case returned(Int)
+    case pipe(read: Int32, write: Int32)
+    case text(String)
+    /// A raw wait status, or the status the init exits with.
+    case status(Int32)
+    case mountFlags(UInt)
+    case capabilities(CapabilitySets)
+    case signals(SavedSignalActions)
+    case terminal(TerminalHandover)
+}
+
+/// A process's capability sets (capabilities(7)), bit n for capability n.
+struct CapabilitySets: Equatable, Sendable {
+    var effective: UInt64 = 0
+    var permitted: UInt64 = 0
+    var inheritable: UInt64 = 0
+    init(effective: UInt64 = 0, permitted: UInt64 = 0, inheritable: UInt64 = 0) {
+        self.effective = effective
+        self.permitted = permitted
+        self.inheritable = inheritable
+    }
+}
