@@ -37,6 +37,9 @@ public struct Needs: Sendable, Equatable {
         case rootOrUserNamespace
         /// `unshare`: root, unless the list includes `user`.
         case rootUnlessUnsharingUser
+        /// cfsh run as root, `unshare user` or not: what a user namespace made without
+        /// root cannot do. `why` says what the kernel refuses.
+        case root(why: String)
     }
 
     init(_ namespace: Namespace? = nil, why: String? = nil, privilege: Privilege = .none) {
@@ -53,6 +56,7 @@ public struct Needs: Sendable, Equatable {
         case .none: break
         case .rootOrUserNamespace: parts.append("root, or 'unshare user' to run rootless")
         case .rootUnlessUnsharingUser: parts.append("root, unless the namespaces include user")
+        case .root(let why): parts.append("cfsh run as root (\(why))")
         }
         return parts.isEmpty ? nil : parts.joined(separator: "; ")
     }
@@ -118,7 +122,11 @@ extension CommandID {
             return Needs(.uts, why: hostRename, privilege: rootless)
         case .setDomainname:
             return Needs(.uts, why: "without it, it would change the host's domain name", privilege: rootless)
-        case .setUser, .chroot, .limit, .cap:
+        case .setUser:
+            return Needs(privilege: .root(why: "rootless, setgroups(2) is denied in the user namespace: user_namespaces(7)"))
+        case .limit:
+            return Needs(privilege: .root(why: "the cgroup is made below cfsh's own, which only root may write: cgroups(7)"))
+        case .chroot, .cap:
             return Needs(privilege: rootless)
         case .map:
             return Needs(.user, why: "uid and gid maps belong to a new user namespace", privilege: rootless)

@@ -44,7 +44,7 @@ let maxLoadDepth = 8
 public func compile(_ bytes: [UInt8], file: String, context: ExpansionContext, onto state: PlanBuilder,
                     host: HostFacts?, firstLine: Int = 1) -> Compilation {
     var compiler = Compiler(state: state, host: host, context: context)
-    compiler.compile(bytes, file: file, firstLine: firstLine, loadDepth: 0, at: nil)
+    compiler.compile(bytes, file: file, firstLine: firstLine, loadDepth: 0, at: nil, floor: 0)
     return compiler.finish()
 }
 
@@ -69,7 +69,10 @@ private struct Compiler {
 
     /// `loadDepth` > 0: a `load`ed file, of which only plan commands count (`load FILE`
     /// takes a file's plan; `cfsh FILE` runs a script). `at`: the `load` command.
-    mutating func compile(_ bytes: [UInt8], file: String, firstLine: Int, loadDepth: Int, at load: SourceLocation?) {
+    /// `floor`: how many commands of the plan were there before this file; a loaded
+    /// file's `reset` and `undo` reach only its own (`load` adds, it never removes).
+    mutating func compile(_ bytes: [UInt8], file: String, firstLine: Int, loadDepth: Int, at load: SourceLocation?,
+                          floor: Int) {
         var parsed = parseScript(bytes, file: file, context: context)
         if firstLine != 1 {
             for i in parsed.commands.indices { parsed.commands[i].location.line += firstLine - 1 }
@@ -82,8 +85,11 @@ private struct Compiler {
             switch command.kind {
             case .plan(let p):
                 for d in state.add(p, at: command.location, host: host) { report(d, key: key) }
+            case .reset where loadDepth > 0:
+                while state.count > floor { _ = state.undo() }
             case .reset: state.reset(host: host)
-            case .undo: _ = state.undo()
+            case .undo:
+                if state.count > floor { _ = state.undo() }
             case .load(let path): self.load(path, at: command.location, key: key, depth: loadDepth + 1)
             case _ where loadDepth > 0: continue
             case .exec(let argv):
@@ -129,7 +135,7 @@ private struct Compiler {
             loadContext.arguments = []
             var inner = Compiler(state: state, host: host, context: loadContext)
             inner.sources = sources
-            inner.compile(bytes, file: path, firstLine: 1, loadDepth: depth, at: key)
+            inner.compile(bytes, file: path, firstLine: 1, loadDepth: depth, at: key, floor: state.count)
             state = inner.state
             sources = inner.sources
             found += inner.found

@@ -5,6 +5,9 @@
 public protocol HostFacts {
     /// geteuid(2) == 0.
     var isRoot: Bool { get }
+    /// getuid(2) and getgid(2): the only ids a user namespace made without root may map.
+    var invokingUID: UInt32 { get }
+    var invokingGID: UInt32 { get }
     /// The root and working directory a plan starts from: the host's `/` and cfsh's
     /// working directory.
     var startingView: RootView { get }

@@ -50,6 +50,9 @@ public struct PlanBuilder: Sendable {
 
     public var isEmpty: Bool { added.isEmpty }
 
+    /// How many commands the plan holds: what `undo` can take back.
+    public var count: Int { added.count }
+
     /// Adds the command and returns what is wrong with it (empty: nothing). A command
     /// with a problem is still applied where that is meaningful (see "one error per
     /// cause" above): callers discard a builder that reported anything.
@@ -59,7 +62,7 @@ public struct PlanBuilder: Sendable {
             problems.append(problem)
         } else if let problem = rootProblem(command, at: location, host: host) {
             problems.append(problem)
-            rootlessReported = true
+            if case .root = command.id.needs.privilege {} else { rootlessReported = true }
         }
         if let blocking = blockingProblem(command, at: location) {
             return problems + [blocking]
@@ -108,6 +111,18 @@ public struct PlanBuilder: Sendable {
             return Diagnostic("'\(command.displayName)' needs 'unshare \(needed.rawValue)' first", at: location,
                               fix: "add 'unshare \(needed.rawValue)' before this line: \(needs.why ?? "")")
         }
+        if case .step(.mount(let mount)) = command, plan.namespaces.contains(.user),
+           let problem = mountInUserNamespace(mount, at: location) {
+            return problem
+        }
+        if case .map(let kind, let m) = command, let host, !host.isRoot {
+            let own = kind == .uid ? host.invokingUID : host.invokingGID
+            let maps = kind == .uid ? plan.uidMaps : plan.gidMaps
+            if m.outside != own || m.count != 1 || !maps.isEmpty {
+                return Diagnostic("without root only your own \(kind.rawValue) can be mapped, in one line: \(kind.rawValue) \(own)",
+                                  at: location, fix: "write 'map \(kind.rawValue) \(m.inside) \(own) 1' (user_namespaces(7), \"Defining user and group ID mappings\")")
+            }
+        }
         if case .step(.rlimit(let r)) = command, r.name == .nofile, let host, let most = host.maxOpenFiles,
            (r.hard ?? .max) > most {
             let value = r.hard.map { String($0) } ?? "unlimited"
@@ -117,8 +132,46 @@ public struct PlanBuilder: Sendable {
         return nil
     }
 
+    /// In a new user namespace a filesystem is mounted only with CAP_SYS_ADMIN over the
+    /// namespace it shows (mount(2), user_namespaces(7)): proc shows a PID namespace and
+    /// sysfs a network namespace, which must be new ones, owned by the new user namespace.
+    private func mountInUserNamespace(_ mount: Mount, at location: SourceLocation) -> Diagnostic? {
+        let shown: Namespace
+        switch mount.kind {
+        case .proc: shown = .pid
+        case .sysfs: shown = .net
+        case .tmpfs, .bind, .rbind, .overlay, .dev: return nil
+        }
+        if !plan.namespaces.contains(shown) {
+            return Diagnostic("'mount \(mount.kind.rawValue)' in a user namespace needs 'unshare \(shown.rawValue)' too (EPERM): it shows a \(shown.rawValue) namespace, which must belong to the new user namespace",
+                              at: location, fix: "add \(shown.rawValue) to the 'unshare' line")
+        }
+        return mount.kind == .proc ? procAfterPivotRoot(at: location) : nil
+    }
+
+    /// In a user namespace, the kernel mounts a new proc only where a proc is already
+    /// fully visible (mount_namespaces(7), "restrictions on mount namespaces"; the
+    /// check is mnt_too_revealing): after `pivot_root` detached the host's, `mount proc`
+    /// is EPERM — unless a proc was mounted into the new root before it.
+    private func procAfterPivotRoot(at location: SourceLocation) -> Diagnostic? {
+        guard let pivot = plan.steps.lastIndex(where: { $0.action.isPivotRoot }),
+              case .pivotRoot(let directory) = plan.steps[pivot].action else { return nil }
+        let procBefore = plan.steps[..<pivot].contains { step in
+            if case .mount(let mount) = step.action { return mount.kind == .proc }
+            return false
+        }
+        if procBefore { return nil }
+        let inside = directory.hasSuffix("/") ? directory + "proc" : directory + "/proc"
+        return Diagnostic("'mount proc' after 'pivot_root' fails in a user namespace (EPERM): the kernel mounts proc only where one is already fully visible, and pivot_root detached the host's",
+                          at: location, fix: "mount it into the new root first: 'mount proc \(inside)' before 'pivot_root \(directory)'")
+    }
+
     /// Without root and without `unshare user`, a command that needs root; reported once.
     private func rootProblem(_ command: PlanCommand, at location: SourceLocation, host: HostFacts?) -> Diagnostic? {
+        if let host, !host.isRoot, case .root(let why) = command.id.needs.privilege {
+            return Diagnostic("'\(command.displayName)' needs cfsh run as root: \(why)", at: location,
+                              fix: "run cfsh with sudo, or leave this line out of a rootless plan")
+        }
         guard let host, !host.isRoot, !plan.namespaces.contains(.user), command.needsRoot, !rootlessReported else {
             return nil
         }
@@ -219,7 +272,7 @@ extension PlanCommand {
     var needsRoot: Bool {
         switch id.needs.privilege {
         case .none: return false
-        case .rootOrUserNamespace: return true
+        case .rootOrUserNamespace, .root: return true
         case .rootUnlessUnsharingUser:
             if case .unshare(let list) = self { return !list.contains(.user) }
             return true

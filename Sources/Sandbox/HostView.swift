@@ -15,6 +15,8 @@ public struct LinuxHost: HostFacts {
     public init() {}
 
     public var isRoot: Bool { geteuid() == 0 }
+    public var invokingUID: UInt32 { getuid() }
+    public var invokingGID: UInt32 { getgid() }
 
     public var startingView: RootView {
         // getcwd(3) returns the resolved path: a working directory has no symlinks.

@@ -101,6 +101,8 @@ import Testing
 struct EveryDirectoryHost: HostFacts {
     var missing = ""
     var isRoot: Bool { true }
+    var invokingUID: UInt32 { 0 }
+    var invokingGID: UInt32 { 0 }
     var maxOpenFiles: UInt64? { nil }
     var startingView: RootView { RootView(root: "/", cwd: "/") }
     func lookup(_ path: String, in view: RootView) -> PathLookup {

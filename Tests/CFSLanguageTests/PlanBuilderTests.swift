@@ -34,7 +34,15 @@ import Testing
         let user = FakeHost(isRoot: false)
         #expect(firstError("unshare uts", host: user) == "1:1: 'unshare' needs root, or add 'unshare user' to run rootless")
         #expect(firstError("chroot /", host: user) == "1:1: 'chroot' needs root, or add 'unshare user' to run rootless")
-        #expect(firstError("unshare user uts; set hostname c; limit pids 5", host: user) == nil)
+        #expect(firstError("unshare user uts; set hostname c", host: user) == nil)
+        // What a user namespace made without root cannot do, said before anything runs.
+        #expect(firstError("unshare user uts; set hostname c; limit pids 5", host: user)
+                == "1:35: 'limit' needs cfsh run as root: the cgroup is made below cfsh's own, which only root may write: cgroups(7)")
+        #expect(firstError("unshare user; set user 0", host: user)?.hasPrefix("1:15: 'set user' needs cfsh run as root") == true)
+        #expect(firstError("unshare user; map uid 0 1000 1; map gid 0 1000 1", host: user) == nil)
+        #expect(firstError("unshare user; map uid 0 0 1", host: user)
+                == "1:15: without root only your own uid can be mapped, in one line: uid 1000")
+        #expect(firstError("unshare user; map uid 0 1000 1; map uid 1 1001 1", host: user)?.hasPrefix("1:33: without root") == true)
         #expect(firstError("set env A=1; chdir /; rlimit core 0; no_new_privs; set trace on", host: user) == nil)
         #expect(firstError("unshare user; unshare pid mount; mount proc /proc", host: user) == nil)
         #expect(firstError("cap drop all", host: user)?.contains("needs root") == true)
@@ -54,6 +62,25 @@ import Testing
         #expect(firstError("chroot /r; chdir x; chroot y", host: host) == nil)
         #expect(firstError("unshare mount; pivot_root /nope", host: host) == "1:16: pivot_root: '/nope' does not exist")
         #expect(firstError("chroot /nope", host: nil) == nil)
+    }
+
+    @Test func mountsInAUserNamespace() {
+        #expect(firstError("unshare user mount; mount proc /proc")
+                == "1:21: 'mount proc' in a user namespace needs 'unshare pid' too (EPERM): it shows a pid namespace, which must belong to the new user namespace")
+        #expect(firstError("unshare user mount; mount sysfs /sys")?.contains("needs 'unshare net' too") == true)
+        #expect(firstError("unshare user mount pid; mount proc /proc; mount tmpfs /tmp") == nil)
+        #expect(firstError("unshare mount; mount proc /proc") == nil, "without a user namespace the host's pid namespace will do")
+        #expect(firstError("unshare user mount pid; pivot_root /r; mount proc /proc")
+                == "1:40: 'mount proc' after 'pivot_root' fails in a user namespace (EPERM): the kernel mounts proc only where one is already fully visible, and pivot_root detached the host's")
+        #expect(firstError("unshare user mount pid; mount proc /r/proc; pivot_root /r; mount proc /proc") == nil)
+        #expect(firstError("unshare mount pid; pivot_root /r; mount proc /proc") == nil)
+    }
+
+    @Test func aLoadedFileAddsAndNeverRemoves() {
+        let host = FakeHost(scripts: ["/f.cfs": "reset\nunshare pid\nundo\nundo\nunshare mount\n"])
+        let result = compiled("unshare uts\nload /f.cfs\nshow", host: host)
+        #expect(result.diagnostics.isEmpty, "\(result.diagnostics)")
+        #expect(result.state.plan.namespaces == [.uts, .mount], "the file's reset and undo reach only its own lines")
     }
 
     @Test func undoAndReset() {

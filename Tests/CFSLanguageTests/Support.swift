@@ -44,6 +44,8 @@ enum FileKind { case directory, regularFile, executable, other }
 struct FakeHost: HostFacts {
     var files: [String: FileKind] = [:]
     var isRoot = true
+    var invokingUID: UInt32 = 1000
+    var invokingGID: UInt32 = 1000
     var scripts: [String: String] = [:]
     var maxOpenFiles: UInt64? = 1_048_576
     var startingView: RootView { RootView(root: "/", cwd: "/") }

@@ -305,18 +305,21 @@ struct UserNamespaceIntegrationTests {
 
     @Test func rootlessMappingSomeoneElsesUIDFailsCleanly() {
         withHostUnchanged { marker in
+            // Refused before anything runs (the kernel would refuse the uid_map write: EPERM).
             let run = TestHost.run(["-c", "unshare user; map uid 0 0 1; exec id"], marker: marker, user: nobody)
-            #expect(run.status == 125)
-            #expect(run.stderr.contains("uid_map: 0 0 1: Operation not permitted"), "\(run.stderr)")
+            #expect(run.status == 2)
+            #expect(run.stderr.contains("without root only your own uid can be mapped, in one line: uid 65534"), "\(run.stderr)")
+            #expect(run.stderr.contains("map uid 0 65534 1"), "the fix: \(run.stderr)")
             #expect(run.stdout.isEmpty)
         }
     }
 
     @Test func rootlessSetUserSaysWhySetgroupsIsDenied() {
         withHostUnchanged { marker in
+            // Refused before anything runs: setgroups(2) is denied rootless.
             let run = TestHost.run(["-c", "unshare user; set user 0; exec id"], marker: marker, user: nobody)
-            #expect(run.status == 125)
-            #expect(run.stderr.contains("user namespace made without root"), "\(run.stderr)")
+            #expect(run.status == 2)
+            #expect(run.stderr.contains("'set user' needs cfsh run as root: rootless, setgroups(2) is denied"), "\(run.stderr)")
         }
     }
 }
@@ -514,10 +517,10 @@ struct CgroupIntegrationTests {
 
     @Test func rootlessCannotMakeACgroupAndSaysSo() {
         withHostUnchanged { marker in
+            // Refused before anything runs: the cgroup would be EACCES.
             let run = TestHost.run(["-c", "unshare user; limit pids 5; exec true"], marker: marker, user: "65534")
-            #expect(run.status == 125)
-            #expect(run.stderr.contains("error: limit: /sys/fs/cgroup/pids/"), "\(run.stderr)")
-            #expect(run.stderr.contains("Permission denied"), "\(run.stderr)")
+            #expect(run.status == 2)
+            #expect(run.stderr.contains("'limit' needs cfsh run as root: the cgroup is made below cfsh's own"), "\(run.stderr)")
         }
     }
 }

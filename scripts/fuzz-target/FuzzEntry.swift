@@ -9,6 +9,8 @@
 /// A host whose answers depend on the path's length: every kind of answer is reached.
 struct FuzzHost: HostFacts {
     var isRoot: Bool
+    var invokingUID: UInt32 { 1000 }
+    var invokingGID: UInt32 { 1000 }
     var startingView: RootView { RootView(root: "/", cwd: "/w") }
     var maxOpenFiles: UInt64? { 1_048_576 }
     func lookup(_ path: String, in view: RootView) -> PathLookup {
