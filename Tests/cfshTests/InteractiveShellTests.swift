@@ -113,6 +113,46 @@ import TestSupport
         }
     }
 
+    /// The README's first transcript is what a session prints: its lines are typed and
+    /// the screen must show exactly the transcript (./rootfs is the tests' rootfs).
+    @Test func theReadmeTranscriptIsWhatTheShellPrints() throws {
+        let readme = try String(contentsOfFile: TestHost.repository + "/README.md", encoding: .utf8)
+        let start = try #require(readme.range(of: "```\n$ sudo cfsh\n"))
+        let end = try #require(readme.range(of: "\n```", range: start.upperBound..<readme.endIndex))
+        let transcript = readme[start.upperBound..<end.lowerBound]
+            .replacingOccurrences(of: "./rootfs", with: TestHost.rootfs)
+            .split(separator: "\n").map(String.init)
+        #expect(transcript.count > 5)
+        try withShell { shell, _ in
+            for line in transcript {
+                // An input line: wait for its prompt to be the screen's last line (so
+                // nothing is typed ahead of the program reading it), then type.
+                var prompt = "", input = ""
+                if line.hasPrefix("cfs"), let end = line.range(of: "> ") {
+                    (prompt, input) = (String(line[..<end.upperBound]), String(line[end.upperBound...]))
+                } else if line.hasPrefix("/ # ") {
+                    (prompt, input) = ("/ # ", String(line.dropFirst(4)))
+                } else {
+                    continue
+                }
+                let trimmed = prompt.trimmingCharacters(in: .whitespaces)
+                try shell.waitFor("prompt \(trimmed)") {
+                    $0.split(separator: "\n").last.map(String.init)?.trimmingCharacters(in: .whitespaces) == trimmed
+                }
+                try shell.type(input)
+                try shell.waitFor(line) { $0.contains(line) }
+            }
+            let last = try #require(transcript.last)
+            let screen = try shell.waitFor("the transcript's last line") { $0.contains(last) }
+            // Blank lines (busybox's banner has some around it) are not compared.
+            let shown = screen.split(separator: "\n").map(String.init)
+            let first = try #require(shown.firstIndex(of: transcript[0]), "\(screen)")
+            #expect(Array(shown[first..<min(shown.count, first + transcript.count)]) == transcript, "\(screen)")
+            try shell.type("exit")
+            try shell.waitFor("back at the prompt") { $0.split(separator: "\n").last?.hasPrefix("cfs[") == true }
+        }
+    }
+
     @Test func ctrlCCancelsTheLineAndCtrlDLeaves() throws {
         try withShell { shell, _ in
             try shell.type("unshare ut", enter: false)

@@ -1,0 +1,22 @@
+import Foundation
+import Testing
+import TestSupport
+
+/// `scripts/install PREFIX` puts a working cfsh at PREFIX/bin, which `#!/usr/bin/env cfsh`
+/// scripts then find on PATH (README, first section).
+@Suite struct InstallTests {
+    @Test(.enabled(if: ProcessInfo.processInfo.environment["CFSH_RELEASE_BINARY"] != nil,
+                   "scripts/test builds the release binary first and names it in CFSH_RELEASE_BINARY"))
+    func installPutsAWorkingCfshOnPath() throws {
+        let prefix = "/tmp/cfsh-install-\(UUID().uuidString)"
+        defer { try? FileManager.default.removeItem(atPath: prefix) }
+        #expect(TestHost.shell("'\(TestHost.repository)/scripts/install' '\(prefix)' >/dev/null") == 0)
+        #expect(FileManager.default.isExecutableFile(atPath: prefix + "/bin/cfsh"))
+        let script = prefix + "/hello.cfs"
+        try "#!/usr/bin/env cfsh\nprint \"hello from $1\"\n".write(toFile: script, atomically: true, encoding: .utf8)
+        chmod(script, 0o755)
+        let out = prefix + "/out"
+        #expect(TestHost.shell("PATH='\(prefix)/bin':/usr/bin:/bin '\(script)' world > '\(out)'") == 0)
+        #expect(TestHost.read(out) == "hello from world\n")
+    }
+}
