@@ -43,7 +43,10 @@ extension Step {
         case .pivotRoot(let dir): return "pivot_root " + quoteWord(dir)
         case .chdir(let dir): return "chdir " + quoteWord(dir)
         case .rlimit(let r):
-            func text(_ v: UInt64?) -> String { v.map(String.init) ?? "unlimited" }
+            func text(_ v: UInt64?) -> String {
+                guard let v else { return "unlimited" }
+                return r.name.isInBytes ? sizeText(v) : String(v)
+            }
             let value = r.soft == r.hard ? text(r.soft) : text(r.soft) + ":" + text(r.hard)
             return "rlimit \(r.name.rawValue) \(value)"
         case .capDrop(let caps): return "cap drop " + caps.canonicalText

@@ -203,7 +203,7 @@ extension CommandID {
                          arguments: [.choice(["pids", "memory", "cpu"]), .text])
         case .rlimit:
             return .init(self, "rlimit NAME SOFT[:HARD]",
-                         "setrlimit(2); numbers or unlimited; one value sets both (nofile: at most /proc/sys/fs/nr_open)",
+                         "setrlimit(2); numbers or unlimited; one value sets both; limits in bytes take k, m, g (nofile: at most /proc/sys/fs/nr_open)",
                          example: "rlimit nofile 1024:4096", arguments: [.resource, .choice(["unlimited"])])
         case .cap:
             return .init(self, "cap drop NAME...|all | cap keep NAME...",

@@ -139,6 +139,16 @@ public struct ResourceLimit: Hashable, Sendable {
     }
 }
 
+extension ResourceLimit.Name {
+    /// Counted in bytes (setrlimit(2)): these take size suffixes.
+    public var isInBytes: Bool {
+        switch self {
+        case .as, .core, .data, .fsize, .memlock, .msgqueue, .rss, .stack: return true
+        case .cpu, .locks, .nice, .nofile, .nproc, .rtprio, .rttime, .sigpending: return false
+        }
+    }
+}
+
 /// `cap drop NAME...|all`, `cap keep NAME...`. Capability numbers are those of
 /// capabilities(7) / linux/capability.h.
 public enum Capabilities: Hashable, Sendable {

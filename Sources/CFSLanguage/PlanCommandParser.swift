@@ -149,14 +149,22 @@ extension Parser {
         }
         let w = try next("SOFT[:HARD]")
         let parts = w.text.split(separator: ":", maxSplits: 1, omittingEmptySubsequences: false)
+        // Limits in bytes take limit memory's k, m and g (powers of 1024): `rlimit stack 8m`.
+        let inBytes = limitName.isInBytes
         func value(_ s: Substring) throws(Diagnostic) -> UInt64? {
             if s == "unlimited" { return nil }
+            var digits = s
+            var shift: UInt64 = 0
+            if inBytes, let unit = s.last, let power = "kKmMgG".firstIndex(of: unit) {
+                shift = UInt64(10 * (1 + "kKmMgG".distance(from: "kKmMgG".startIndex, to: power) / 2))
+                digits = s.dropLast()
+            }
             // RLIM_INFINITY is all ones; below it every value is a real limit.
-            guard let v = decimal(s), v < UInt64.max else {
-                throw Diagnostic("\(quoted(s)) is not a valid limit: expected a whole number from 0 to \(UInt64.max - 1), or unlimited",
+            guard let v = decimal(digits), v < UInt64.max >> shift else {
+                throw Diagnostic("\(quoted(s)) is not a valid limit: expected a whole number from 0 to \(UInt64.max - 1)\(inBytes ? " (bytes, or with k, m or g)" : ""), or unlimited",
                                  at: w.location)
             }
-            return v
+            return v << shift
         }
         let soft = try value(parts[0])
         let hard = parts.count == 2 ? try value(parts[1]) : soft

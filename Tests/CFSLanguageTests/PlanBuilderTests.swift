@@ -115,3 +115,17 @@ import Testing
         #expect(all.last?.message.hasPrefix("too many errors") == true)
     }
 }
+
+@Suite struct ResourceLimitSizeTests {
+    @Test func limitsInBytesTakeSizeSuffixes() {
+        let p = plan("rlimit stack 8m:16M; rlimit core 1g; rlimit fsize 1000")
+        #expect(p?.steps.map(\.action) == [
+            .rlimit(ResourceLimit(name: .stack, soft: 8 << 20, hard: 16 << 20)),
+            .rlimit(ResourceLimit(name: .core, soft: 1 << 30, hard: 1 << 30)),
+            .rlimit(ResourceLimit(name: .fsize, soft: 1000, hard: 1000)),
+        ])
+        #expect(p?.canonicalText == "rlimit stack 8m:16m\nrlimit core 1g\nrlimit fsize 1000\n")
+        #expect(firstError("rlimit nofile 4k")?.contains("'4k' is not a valid limit") == true, "a count has no unit")
+        #expect(firstError("rlimit stack 99999999999999999999g") != nil)
+    }
+}
