@@ -66,6 +66,11 @@ public struct IDMap: Hashable, Sendable {
 public struct UserIDs: Hashable, Sendable {
     public var uid: UInt32
     public var gid: UInt32?
+
+    /// What `set user` needs of the capability set (bit n: capability n): setgroups(2)
+    /// always needs CAP_SETGID (6); setresuid(2) needs CAP_SETUID (7) unless the uid
+    /// stays what it is — 0, since `set user` runs as root (of its namespace).
+    var neededCapabilities: UInt64 { 1 << 6 | (uid != 0 ? 1 << 7 : 0) }
     public init(uid: UInt32, gid: UInt32?) {
         self.uid = uid
         self.gid = gid
@@ -174,4 +179,20 @@ public struct Capability: Hashable, Sendable, Comparable {
         "block_suspend", "audit_read", "perfmon", "bpf", "checkpoint_restore",
     ]
     public var name: String { Capability.names[number] }
+
+    /// Every capability the language knows.
+    static let all: UInt64 = (1 << UInt64(names.count)) - 1
+}
+
+extension Step {
+    /// The capabilities a `cap` step removes (bit n: capability n); 0 for other steps.
+    var removedCapabilities: UInt64 {
+        switch self {
+        case .capDrop(.all): return Capability.all
+        case .capDrop(.some(let list)): return list.reduce(0) { $0 | 1 << UInt64($1.number) }
+        case .capKeep(.all): return 0
+        case .capKeep(.some(let list)): return Capability.all & ~list.reduce(0) { $0 | 1 << UInt64($1.number) }
+        default: return 0
+        }
+    }
 }

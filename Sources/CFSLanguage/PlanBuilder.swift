@@ -24,6 +24,10 @@ public struct PlanBuilder: Sendable {
     public private(set) var view: RootView?
     /// The command's PATH as the steps so far leave it (`set env PATH=...`).
     public private(set) var searchPath = defaultSearchPath
+    /// Capabilities the `cap` steps so far remove (bit n: capability n), and where the
+    /// last such step is: a later step that needs one of them would fail with EPERM.
+    private var removedCapabilities: UInt64 = 0
+    private var removedAt: SourceLocation?
     /// What one `add` changed, so `undo` can take exactly that back in O(1).
     private struct Entry: Sendable {
         var command: PlanCommand
@@ -32,6 +36,8 @@ public struct PlanBuilder: Sendable {
         var previousTrace: Bool
         var previousView: RootView?
         var previousSearchPath: String
+        var previousRemoved: UInt64
+        var previousRemovedAt: SourceLocation?
     }
     private var added: [Entry] = []
     /// Where each once-only setting was given ("hostname", "limit pids", "rlimit nofile").
@@ -72,7 +78,8 @@ public struct PlanBuilder: Sendable {
             newNamespaces = Namespace.allCases.filter { list.contains($0) && !plan.namespaces.contains($0) }
         }
         added.append(Entry(command: command, applied: true, newNamespaces: newNamespaces,
-                           previousTrace: plan.trace, previousView: view, previousSearchPath: searchPath))
+                           previousTrace: plan.trace, previousView: view, previousSearchPath: searchPath,
+                           previousRemoved: removedCapabilities, previousRemovedAt: removedAt))
         if let problem = apply(command, at: location, host: host) { problems.append(problem) }
         return problems
     }
@@ -83,6 +90,8 @@ public struct PlanBuilder: Sendable {
         if let key = onceKey(e.command) { settings.removeAll { $0.key == key } }
         view = e.previousView
         searchPath = e.previousSearchPath
+        removedCapabilities = e.previousRemoved
+        removedAt = e.previousRemovedAt
         switch e.command {
         case .unshare: plan.namespaces.subtract(e.newNamespaces)
         case .map(.uid, _): plan.uidMaps.removeLast()
@@ -111,6 +120,7 @@ public struct PlanBuilder: Sendable {
             return Diagnostic("'\(command.displayName)' needs 'unshare \(needed.rawValue)' first", at: location,
                               fix: "add 'unshare \(needed.rawValue)' before this line: \(needs.why ?? "")")
         }
+        if let problem = capabilityProblem(command, at: location) { return problem }
         if case .step(.mount(let mount)) = command, plan.namespaces.contains(.user),
            let problem = mountInUserNamespace(mount, at: location) {
             return problem
@@ -128,6 +138,32 @@ public struct PlanBuilder: Sendable {
             let value = r.hard.map { String($0) } ?? "unlimited"
             return Diagnostic("rlimit nofile: \(value) is above the kernel's most, \(most) (/proc/sys/fs/nr_open)",
                               at: location, fix: "give at most \(most): setrlimit(2) refuses more (EPERM)")
+        }
+        return nil
+    }
+
+    /// A step that needs a capability an earlier `cap` step removed fails with EPERM
+    /// (cap steps apply where written: Capabilities.swift). `set user` runs last, so a
+    /// cap step that removes what it needs breaks it wherever it is written.
+    private func capabilityProblem(_ command: PlanCommand, at location: SourceLocation) -> Diagnostic? {
+        func removed(_ mask: UInt64) -> Int? {
+            let both = removedCapabilities & mask
+            return both == 0 ? nil : both.trailingZeroBitCount
+        }
+        if case .step(let step) = command, let user = plan.user, step.removedCapabilities & user.neededCapabilities != 0 {
+            let number = (step.removedCapabilities & user.neededCapabilities).trailingZeroBitCount
+            return Diagnostic("this cap step removes CAP_\(Capability(number: number).name.uppercased()), which 'set user' needs: it would fail with EPERM",
+                              at: location, fix: "keep setuid and setgid: 'set user' is applied just before the command runs")
+        }
+        if let number = removed(command.neededCapabilities), let removedAt {
+            let name = "CAP_" + Capability(number: number).name.uppercased()
+            return Diagnostic("'\(command.displayName)' needs \(name), which the cap step at line \(removedAt.line) removes: it would fail with EPERM",
+                              at: location, fix: "put cap steps after the steps that need what they remove: they apply where written")
+        }
+        if case .setUser(let user) = command, let number = removed(user.neededCapabilities), let removedAt {
+            let name = "CAP_" + Capability(number: number).name.uppercased()
+            return Diagnostic("'set user' needs \(name), which the cap step at line \(removedAt.line) removes: it would fail with EPERM",
+                              at: location, fix: "keep setuid and setgid: 'set user' is applied just before the command runs")
         }
         return nil
     }
@@ -237,6 +273,11 @@ public struct PlanBuilder: Sendable {
         case .setUser(let ids): plan.user = ids
         case .step(let step):
             plan.steps.append(PlanStep(step, at: location))
+            let removes = step.removedCapabilities
+            if removes != 0 {
+                removedCapabilities |= removes
+                removedAt = location
+            }
             switch step {
             case .setEnv("PATH", let value): searchPath = value
             case .unsetEnv("PATH"), .clearEnv: searchPath = defaultSearchPath
@@ -276,6 +317,19 @@ extension PlanCommand {
         case .rootUnlessUnsharingUser:
             if case .unshare(let list) = self { return !list.contains(.user) }
             return true
+        }
+    }
+
+    /// What the step needs of the capability set (bit n: capability n,
+    /// capabilities(7)) to succeed once cap steps may have run.
+    var neededCapabilities: UInt64 {
+        guard case .step(let step) = self else { return 0 }
+        switch step {
+        case .setHostname, .setDomainname, .mount, .umount, .pivotRoot: return 1 << 21  // sys_admin
+        case .chroot: return 1 << 18                                                   // sys_chroot
+        case .netUp: return 1 << 12                                                    // net_admin
+        case .capDrop, .capKeep: return 1 << 8                                         // setpcap
+        case .setEnv, .unsetEnv, .clearEnv, .chdir, .rlimit, .noNewPrivs: return 0
         }
     }
 

@@ -14,7 +14,7 @@ import Testing
             limit cpu 1.500
             cd /tmp
             mount tmpfs /t size=1m,ro
-            cap keep sys_admin CHOWN
+            cap keep sys_admin CHOWN setgid
             rlimit nofile 5:unlimited
             set init off
             set user 0:0
@@ -31,7 +31,7 @@ import Testing
             set hostname 'it'"'"'s'
             chdir /tmp
             mount tmpfs /t size=1m,ro
-            cap keep chown sys_admin
+            cap keep chown setgid sys_admin
             rlimit nofile 5:unlimited
 
             """)

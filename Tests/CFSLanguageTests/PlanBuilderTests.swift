@@ -129,3 +129,24 @@ import Testing
         #expect(firstError("rlimit stack 99999999999999999999g") != nil)
     }
 }
+
+/// Cap steps apply where written: a later step needing what they removed is refused
+/// (the kernel would say EPERM: checked against the engine in CapabilityOrderTests).
+@Suite struct CapabilityOrderTests {
+    @Test func aStepAfterTheCapStepThatRemovedWhatItNeeds() {
+        #expect(firstError("unshare mount; cap drop sys_admin; mount tmpfs /t")
+                == "1:36: 'mount' needs CAP_SYS_ADMIN, which the cap step at line 1 removes: it would fail with EPERM")
+        #expect(firstError("cap keep net_raw; chroot /")?.contains("needs CAP_SYS_CHROOT") == true)
+        #expect(firstError("cap drop setpcap; cap drop net_raw")?.contains("needs CAP_SETPCAP") == true)
+        #expect(firstError("cap drop setuid; set user 1000")?.contains("'set user' needs CAP_SETUID") == true)
+        #expect(firstError("set user 1000; cap drop setgid")?.contains("removes CAP_SETGID, which 'set user' needs") == true)
+        #expect(firstError("unshare net; cap drop all; net up lo")?.contains("needs CAP_NET_ADMIN") == true)
+        // The working orders.
+        #expect(firstError("unshare mount; mount tmpfs /t; cap drop all") == nil)
+        #expect(firstError("cap drop net_raw; cap drop kill; chroot /") == nil)
+        #expect(firstError("set user 1000; cap drop net_raw sys_admin") == nil)
+        #expect(firstError("cap keep sys_admin setgid; set user 0:0") == nil, "uid 0 stays 0: no CAP_SETUID needed")
+        #expect(firstError("cap keep sys_admin; set user 0:0")?.contains("'set user' needs CAP_SETGID") == true)
+        #expect(firstError("cap drop sys_admin; undo; unshare mount; mount tmpfs /t") == nil)
+    }
+}
