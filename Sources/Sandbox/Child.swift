@@ -86,7 +86,7 @@ func childRun(kernel: any Kernel, planFD: Int32, syncFD: Int32, errorFD: Int32,
                 try childSetUser(user, inUserNamespace: plan.namespaces.contains(.user),
                                  kernel: stepKernel)
             } catch {
-                return error
+                return childNamingUnmappedRoot(error, plan: plan)
             }
         }
         return childExecCommand(argv, environment: commandEnvironment, kernel: kernel)
@@ -110,7 +110,7 @@ func childApplySteps(_ plan: Plan, kernel: any Kernel,
     do {
         try childMakeRootPrivate(plan: plan, kernel: kernel)
     } catch {
-        return error.at(plan.steps.firstIndex { $0.action.mounts })
+        return childNamingUnmappedRoot(error.at(plan.steps.firstIndex { $0.action.mounts }), plan: plan)
     }
     let hostDevices: [Int: [Int32]]
     do {
@@ -153,7 +153,7 @@ func childApplySteps(_ plan: Plan, kernel: any Kernel,
                 try childNetUp(interface, plan: plan, kernel: kernel)
             }
         } catch {
-            return error.at(index)
+            return childNamingUnmappedRoot(error.at(index), plan: plan)
         }
     }
     return nil

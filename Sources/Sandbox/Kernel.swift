@@ -56,10 +56,10 @@ enum Syscall {
 
     // Processes.
     /// clone3(flags | SIGCHLD) straight into execve(path, argv): see `cfs_clone3_exec`.
-    /// With `maps`, the new process waits for one byte on that pipe before execve.
-    /// `.returned(pid)`.
+    /// With `maps`, the new process waits for one byte on that pipe, then becomes the
+    /// namespace's root where mapped, before execve. `.returned(pid)`.
     case clone3Exec(flags: UInt64, path: String, argv: [String], inherit: [Int32],
-                    errorFD: Int32, newProcessGroup: Bool, maps: (read: Int32, write: Int32)?)
+                    errorFD: Int32, newProcessGroup: Bool, maps: MapsHandover?)
     /// What the clone3 shim does in the new process before execve, recorded by the double.
     case setpgid(pid: pid_t, group: pid_t)
     /// `.returned(pid)` in the parent, 0 in the new process.

@@ -55,13 +55,15 @@ final class LinuxKernel: Kernel {
             let pid: pid_t
             if let maps {
                 let mapsFDs = [maps.read, maps.write]
+                let becomeRoot = (maps.becomeRootGID ? CFS_BECOME_ROOT_GID : 0)
+                    | (maps.becomeRootUID ? CFS_BECOME_ROOT_UID : 0)
                 pid = cfs_clone3_exec(flags, path, cArgv.pointers, cEnv.pointers, inherit,
                                       Int32(inherit.count), errorFD, newProcessGroup ? 1 : 0,
-                                      mapsFDs)
+                                      mapsFDs, Int32(becomeRoot))
             } else {
                 pid = cfs_clone3_exec(flags, path, cArgv.pointers, cEnv.pointers, inherit,
                                       Int32(inherit.count), errorFD, newProcessGroup ? 1 : 0,
-                                      nil)
+                                      nil, 0)
             }
             try negated(pid)
             return .returned(Int(pid))

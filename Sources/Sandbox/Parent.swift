@@ -61,7 +61,8 @@ func runParent(_ plan: Plan, argv: [String], options: RunOptions, kernel: any Ke
         pid = pid_t(try kernel.perform(.clone3Exec(
             flags: cloneFlags(plan.namespaces), path: options.executable, argv: childArgv,
             inherit: inherited, errorFD: errorPipe.write,
-            newProcessGroup: options.terminalFD != nil, maps: mapsPipe)).number)
+            newProcessGroup: options.terminalFD != nil,
+            maps: mapsPipe.map { MapsHandover($0, plan: plan) })).number)
     } catch {
         return .failed(SandboxFailure.setup("clone3", namespaceList(plan), error, index: nil))
     }
@@ -155,6 +156,9 @@ func runParent(_ plan: Plan, argv: [String], options: RunOptions, kernel: any Ke
         if failure.step == "reexec" {
             failure.message = "clone3: re-executing " + options.executable + ": "
                 + Errno(failure.errno).description
+        } else if failure.step == "setresuid" || failure.step == "setresgid" {
+            failure.message = failure.step + ": becoming " + (failure.step == "setresuid" ? "uid" : "gid")
+                + " 0 of the new user namespace: " + Errno(failure.errno).description
         }
         return .failed(failure)
     }

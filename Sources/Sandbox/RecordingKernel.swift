@@ -50,7 +50,7 @@ final class RecordingKernel: Kernel {
     private var pipes: [Int32: Int32] = [:]  // write end → read end
     private var buffers: [Int32: String] = [:]  // read end → data
     /// The re-exec waiting for the maps (clone3 with maps): its read end and its execve.
-    private var pendingExec: (fd: Int32, call: Syscall)?
+    private var pendingExec: (fd: Int32, calls: [Syscall])?
     /// Whether the clone3 made a new PID namespace: the child is PID 1 there.
     private var newPIDNamespace = false
 
@@ -181,14 +181,18 @@ final class RecordingKernel: Kernel {
             if let maps {
                 // The re-exec waits until the parent has written the maps.
                 records.append(Record(process: .child, call: .read(fd: maps.read), result: .done))
-                pendingExec = (maps.read, exec)
+                // Then it becomes the namespace's root where mapped, and execs.
+                var calls: [Syscall] = []
+                if maps.becomeRootGID { calls.append(.setresgid(0)) }
+                if maps.becomeRootUID { calls.append(.setresuid(0)) }
+                pendingExec = (maps.read, calls + [exec])
             } else {
                 records.append(Record(process: .child, call: exec, result: .done))
             }
         case .write(let fd, let text):
             if let readEnd = pipes[fd] { buffers[readEnd, default: ""] += text }
             if let pending = pendingExec, pipes[fd] == pending.fd {
-                records.append(Record(process: .child, call: pending.call, result: .done))
+                for call in pending.calls { records.append(Record(process: .child, call: call, result: .done)) }
                 pendingExec = nil
             }
             if text == "go" { onGo?() }
