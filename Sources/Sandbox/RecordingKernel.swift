@@ -33,6 +33,9 @@ final class RecordingKernel: Kernel {
     var childPID: pid_t = 4242
     /// The wait status `wait4` returns (default: exited 0).
     var waitStatus: Int32 = 0
+    /// Statuses the next wait4 calls return first, in order (a stop, then an exit);
+    /// `nil` stands for WNOHANG's "nothing yet".
+    var waitStatuses: [Int32?] = []
     /// Decides each execve's result (nil: it would succeed). Default: every path works.
     var execveResult: (String) -> Errno? = { _ in nil }
     /// What getuid, getgid, geteuid return: cfsh's own ids unless a test sets them.
@@ -151,7 +154,18 @@ final class RecordingKernel: Kernel {
         case .getuid: return .returned(Int(user.uid))
         case .getgid: return .returned(Int(user.gid))
         case .geteuid: return .returned(Int(user.euid))
-        case .wait4: return .status(waitStatus)
+        case .wait4:
+            if !waitStatuses.isEmpty {
+                return waitStatuses.removeFirst().map { .status($0) } ?? .returned(0)
+            }
+            return .status(waitStatus)
+        case .readSome(let fd, _):
+            guard var data = buffers[fd], let first = data.first else { return .text("") }
+            data.removeFirst()
+            buffers[fd] = data.isEmpty ? nil : data
+            return .text(String(first))
+        case .takeTerminalBack(let handover):
+            return .terminal(handover)
         case .reapUntilExit: return .status(waitStatus)
         case .statvfs: return .mountFlags(0)
         case .capget: return .capabilities(capabilitySets)
@@ -162,7 +176,7 @@ final class RecordingKernel: Kernel {
             return .signals(SavedSignalActions(actions: [(signal, sigaction())]))
         case .forwardSignals:
             return .signals(SavedSignalActions(actions: forwardedSignals.map { ($0, sigaction()) }))
-        case .giveTerminal(let fd, _):
+        case .giveTerminal(let fd, _, _):
             return .terminal(TerminalHandover(fd: fd, saved: nil))
         default:
             return .done
