@@ -245,7 +245,7 @@ extension CommandID {
             return .init(self, "exit [N]", "leave with status N (0 to 255)", example: "exit 0", arguments: [.text])
         case .jobs:
             return .init(self, "jobs",
-                         "the sandboxes stopped by Ctrl-Z or running in the background (help jobs: looking at one from the host)",
+                         "the sandboxes stopped by Ctrl-Z or running in the background ('help jobs': how to look at one from the host)",
                          example: "jobs")
         case .fg:
             return .init(self, "fg [N]", "resume sandbox N (default: the latest) in the foreground, with the terminal",
