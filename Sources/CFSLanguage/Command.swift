@@ -26,6 +26,10 @@ public enum CommandKind: Sendable, Equatable {
     case history
     case quit
     case exit(status: Int32?)
+    /// Job control, interactive (Ctrl-Z): list, resume in the foreground or background.
+    case jobs
+    case foreground(job: Int?)
+    case background(job: Int?)
 }
 
 /// What a plan command adds to the plan. The validator folds these into a `Plan`.

@@ -18,6 +18,7 @@ public enum CommandID: String, CaseIterable, Sendable {
     case noNewPrivs = "no_new_privs"
     case netUp = "net up"
     case exec, print, show, explain, reset, undo, load, save, help, history, quit, exit
+    case jobs, fg, bg
 
     /// How the command is typed: `set hostname`, `exec`.
     public var name: String { rawValue }
@@ -137,6 +138,8 @@ extension CommandID {
         case .setEnv, .unsetEnv, .clearEnv, .setTrace, .setInit, .chdir, .rlimit, .noNewPrivs,
              .exec, .print, .show, .explain, .reset, .undo, .load, .save, .help, .history, .quit, .exit:
             return Needs()
+        case .jobs, .fg, .bg:
+            return Needs()
         }
     }
 
@@ -248,6 +251,16 @@ extension CommandID {
             return .init(self, "quit", "leave", example: "quit")
         case .exit:
             return .init(self, "exit [N]", "leave with status N (0 to 255)", example: "exit 0", arguments: [.text])
+        case .jobs:
+            return .init(self, "jobs",
+                         "the sandboxes stopped by Ctrl-Z or running in the background ('help jobs': how to look at one from the host)",
+                         example: "jobs")
+        case .fg:
+            return .init(self, "fg [N]", "resume sandbox N (default: the latest) in the foreground, with the terminal",
+                         example: "fg 1", arguments: [.text])
+        case .bg:
+            return .init(self, "bg [N]", "resume stopped sandbox N (default: the latest) in the background",
+                         example: "bg 1", arguments: [.text])
         }
     }
 

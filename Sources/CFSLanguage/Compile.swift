@@ -18,6 +18,9 @@ public enum Action: Sendable {
     case history
     case quit
     case exit(status: Int32?)
+    case jobs
+    case foreground(job: Int?)
+    case background(job: Int?)
 }
 
 public struct Compilation: Sendable {
@@ -109,6 +112,9 @@ private struct Compiler {
             case .history: actions.append(.history)
             case .quit: actions.append(.quit)
             case .exit(let status): actions.append(.exit(status: status))
+            case .jobs: actions.append(.jobs)
+            case .foreground(let job): actions.append(.foreground(job: job))
+            case .background(let job): actions.append(.background(job: job))
             }
         }
     }

@@ -92,6 +92,19 @@ struct Parser {
             kind = .save(path: try nonEmpty("FILE").text, force: force)
         case "help":
             kind = .help(topic: hasMore ? remaining().map(\.text).joined(separator: " ") : nil)
+        case "jobs": kind = .jobs
+        case "fg", "bg":
+            // `fg 2` or, as sh writes it, `fg %2`.
+            var job: Int?
+            if let w = rest.popFirst() {
+                let digits = w.text.hasPrefix("%") ? String(w.text.dropFirst()) : w.text
+                guard let n = Int(digits), n > 0 else {
+                    throw Diagnostic("'\(name.text)' takes a job number, not \(quoted(w.text))", at: w.location,
+                                     fix: "'jobs' lists them; usage: \(syntax(of: name.text))")
+                }
+                job = n
+            }
+            kind = name.text == "fg" ? .foreground(job: job) : .background(job: job)
         case "exit":
             if hasMore {
                 let w = try next("N")

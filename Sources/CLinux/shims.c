@@ -16,8 +16,8 @@
 #include <sys/syscall.h>
 #include <unistd.h>
 
-// Async-signal-safe: formats the failure record without stdio.
-static void cfs_report_reexec_failure(int fd, int err) {
+// Async-signal-safe: formats the failure record "- ERRNO 125 STEP \n" without stdio.
+static void cfs_report_clone_failure(int fd, int err, const char *step) {
     char buf[48];
     char digits[12];
     int n = 0, len = 0;
@@ -25,15 +25,18 @@ static void cfs_report_reexec_failure(int fd, int err) {
     do { digits[n++] = (char)('0' + v % 10); v /= 10; } while (v && n < 11);
     buf[len++] = '-'; buf[len++] = ' ';
     while (n) buf[len++] = digits[--n];
-    const char *rest = " 125 reexec \n";
-    for (const char *p = rest; *p; p++) buf[len++] = *p;
+    const char *status = " 125 ";
+    for (const char *p = status; *p; p++) buf[len++] = *p;
+    for (const char *p = step; *p && len < 40; p++) buf[len++] = *p;
+    buf[len++] = ' '; buf[len++] = '\n';
     ssize_t unused = write(fd, buf, (size_t)len);
     (void)unused;
 }
 
 pid_t cfs_clone3_exec(uint64_t flags, const char *path, char *const argv[],
                       char *const envp[], const int *inherit, int inherit_count,
-                      int error_fd, int new_process_group, const int *maps_fds) {
+                      int error_fd, int new_process_group, const int *maps_fds,
+                      int become_root) {
     sigset_t all, old;
     sigfillset(&all);
     pthread_sigmask(SIG_SETMASK, &all, &old);
@@ -52,11 +55,21 @@ pid_t cfs_clone3_exec(uint64_t flags, const char *path, char *const argv[],
             ssize_t n;
             do { n = read(maps_fds[0], &mapped, 1); } while (n < 0 && errno == EINTR);
             if (n != 1) _exit(125);
+            // Become the namespace's root before execve, gid first (setresuid would
+            // take CAP_SETGID away): see the header.
+            if ((become_root & CFS_BECOME_ROOT_GID) && setresgid(0, 0, 0) != 0) {
+                cfs_report_clone_failure(error_fd, errno, "setresgid");
+                _exit(125);
+            }
+            if ((become_root & CFS_BECOME_ROOT_UID) && setresuid(0, 0, 0) != 0) {
+                cfs_report_clone_failure(error_fd, errno, "setresuid");
+                _exit(125);
+            }
         }
         for (int i = 0; i < inherit_count; i++) fcntl(inherit[i], F_SETFD, 0);
         sigprocmask(SIG_SETMASK, &old, NULL);
         execve(path, argv, envp);
-        cfs_report_reexec_failure(error_fd, errno);
+        cfs_report_clone_failure(error_fd, errno, "reexec");
         _exit(125);
     }
     int saved = errno;

@@ -3,12 +3,12 @@ import Glibc
 #endif
 import CFSLanguage
 
-// The child: `/proc/self/exe __cfsh_child PLAN_FD SYNC_FD ERROR_FD`, already in its new
+// The child: `/proc/self/exe __cfsh_child PLAN_FD SYNC_FD ERROR_FD [STOP_FD]`, already in its new
 // namespaces (see Protocol.swift). No Foundation on this path: it runs once per sandbox.
 
 func childMainFromArgv(_ argc: Int32,
                        _ argv: UnsafeMutablePointer<UnsafeMutablePointer<CChar>?>) -> Never {
-    guard argc == 5, let planFD = fdArgument(argv[2]), let syncFD = fdArgument(argv[3]),
+    guard argc == 5 || argc == 6, let planFD = fdArgument(argv[2]), let syncFD = fdArgument(argv[3]),
           let errorFD = fdArgument(argv[4]) else {
         let usage = "cfsh: " + Sandbox.childVerb + " is internal: cfsh runs it itself\n"
         _ = usage.withCString { Glibc.write(2, $0, strlen($0)) }
@@ -16,8 +16,10 @@ func childMainFromArgv(_ argc: Int32,
     }
     // The command's environment starts as this process's own: it is copied into Swift
     // strings only if a step changes it (CommandEnvironment.inherited).
+    // The init's stop pipe (Jobs.swift), interactive only.
+    let stopFD = argc == 6 ? fdArgument(argv[5]) ?? -1 : -1
     let status = childRun(kernel: LinuxKernel(), planFD: planFD, syncFD: syncFD,
-                          errorFD: errorFD, environment: .inherited)
+                          errorFD: errorFD, stopFD: stopFD, environment: .inherited)
     exit(status)
 }
 
@@ -37,7 +39,7 @@ private func fdArgument(_ text: UnsafeMutablePointer<CChar>?) -> Int32? {
 /// Reads the plan, waits for "go", applies the steps and execs the command. Returns the
 /// status to exit with: when something failed (the failure is already on the error
 /// pipe), when the init's command has exited, or when the kernel merely records.
-func childRun(kernel: any Kernel, planFD: Int32, syncFD: Int32, errorFD: Int32,
+func childRun(kernel: any Kernel, planFD: Int32, syncFD: Int32, errorFD: Int32, stopFD: Int32 = -1,
               environment: CommandEnvironment) -> Int32 {
     let report = { (failure: SandboxFailure) -> Int32 in
         childReport(failure, errorFD: errorFD, kernel: kernel)
@@ -62,6 +64,7 @@ func childRun(kernel: any Kernel, planFD: Int32, syncFD: Int32, errorFD: Int32,
     kernel.close(syncFD)
     do {
         try kernel.setCloseOnExec(errorFD)
+        if stopFD >= 0 { try kernel.setCloseOnExec(stopFD) }
     } catch {
         return report(SandboxFailure.setup("fcntl", "error pipe", error, index: nil))
     }
@@ -76,7 +79,7 @@ func childRun(kernel: any Kernel, planFD: Int32, syncFD: Int32, errorFD: Int32,
         return report(failure)
     }
     do {
-        try childCloseInheritedFDs(keeping: errorFD, kernel: kernel)
+        try childCloseInheritedFDs(keeping: errorFD, also: stopFD, kernel: kernel)
     } catch {
         return report(error)
     }
@@ -86,7 +89,7 @@ func childRun(kernel: any Kernel, planFD: Int32, syncFD: Int32, errorFD: Int32,
                 try childSetUser(user, inUserNamespace: plan.namespaces.contains(.user),
                                  kernel: stepKernel)
             } catch {
-                return error
+                return childNamingUnmappedRoot(error, plan: plan)
             }
         }
         return childExecCommand(argv, environment: commandEnvironment, kernel: kernel)
@@ -94,9 +97,9 @@ func childRun(kernel: any Kernel, planFD: Int32, syncFD: Int32, errorFD: Int32,
     if childNeedsInit(plan) {
         if childCanSpawn(plan, argv) {
             return childSpawnInit(argv, environment: commandEnvironment, errorFD: errorFD,
-                                  kernel: kernel)
+                                  stopFD: stopFD, kernel: kernel)
         }
-        return childRunInit(exec: exec, errorFD: errorFD, kernel: kernel)
+        return childRunInit(exec: exec, errorFD: errorFD, stopFD: stopFD, kernel: kernel)
     }
     _ = kernel.perform(always: .resetSignalsForCommand)
     if let failure = exec() { return report(failure) }
@@ -110,7 +113,7 @@ func childApplySteps(_ plan: Plan, kernel: any Kernel,
     do {
         try childMakeRootPrivate(plan: plan, kernel: kernel)
     } catch {
-        return error.at(plan.steps.firstIndex { $0.action.mounts })
+        return childNamingUnmappedRoot(error.at(plan.steps.firstIndex { $0.action.mounts }), plan: plan)
     }
     let hostDevices: [Int: [Int32]]
     do {
@@ -153,7 +156,7 @@ func childApplySteps(_ plan: Plan, kernel: any Kernel,
                 try childNetUp(interface, plan: plan, kernel: kernel)
             }
         } catch {
-            return error.at(index)
+            return childNamingUnmappedRoot(error.at(index), plan: plan)
         }
     }
     return nil

@@ -6,11 +6,18 @@ import Glibc
 
 /// Closes every fd but 0, 1, 2 and `keep` (the error pipe, already close-on-exec), so
 /// nothing of cfsh's is visible in the sandbox (close_range(2)).
-func childCloseInheritedFDs(keeping keep: Int32, kernel: any Kernel) throws(SandboxFailure) {
-    if keep > 3 {
-        try kernel.attempt("close_range", "3-" + String(keep - 1)) { () throws(Errno) in try kernel.closeRange(3, UInt32(keep - 1)) }
+/// With `also` >= 0 (the init's stop pipe, Jobs.swift), that one stays open too.
+func childCloseInheritedFDs(keeping keep: Int32, also: Int32 = -1, kernel: any Kernel) throws(SandboxFailure) {
+    var first: Int32 = 3
+    for kept in (also > keep ? [keep, also] : also >= 0 ? [also, keep] : [keep]) {
+        if kept > first {
+            try kernel.attempt("close_range", String(first) + "-" + String(kept - 1)) { () throws(Errno) in
+                try kernel.closeRange(UInt32(first), UInt32(kept - 1))
+            }
+        }
+        first = kept + 1
     }
-    try kernel.attempt("close_range", String(keep + 1) + "-") { () throws(Errno) in try kernel.closeRange(UInt32(keep + 1), UInt32.max) }
+    try kernel.attempt("close_range", String(first) + "-") { () throws(Errno) in try kernel.closeRange(UInt32(first), UInt32.max) }
 }
 
 /// execve(2) of argv[0], looked up in the command's PATH when it has no `/` — after the

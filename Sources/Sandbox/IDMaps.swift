@@ -39,3 +39,39 @@ func parentWriteIDMaps(_ plan: Plan, pid: pid_t, kernel: any Kernel) throws(Sand
     if invoking.euid != 0 { try write("setgroups", "deny\n") }
     try write("gid_map", idMapText(plan.gidMaps, invoking: invoking.gid))
 }
+
+/// Whether `maps` give the namespace an id 0: the default map (`0 OUTSIDE 1`) does; a
+/// plan's own lines may not, and then nothing inside holds the namespace's capabilities.
+func mapsRoot(_ maps: [IDMap]) -> Bool {
+    maps.isEmpty || maps.contains { $0.inside == 0 && $0.count > 0 }
+}
+
+/// The maps pipe, and what the re-exec does once the byte arrives: become the uid and
+/// gid 0 of its namespace where the maps have one (see `cfs_clone3_exec`: root outside
+/// is unmapped by `map uid 0 1000 1`, and execve by an unmapped uid keeps no capability).
+struct MapsHandover {
+    var read: Int32
+    var write: Int32
+    var becomeRootUID: Bool
+    var becomeRootGID: Bool
+
+    init(_ pipe: (read: Int32, write: Int32), plan: Plan) {
+        read = pipe.read
+        write = pipe.write
+        becomeRootUID = mapsRoot(plan.uidMaps)
+        becomeRootGID = mapsRoot(plan.gidMaps)
+    }
+}
+
+/// Why a step was refused in a user namespace whose maps make no uid 0: said instead of
+/// the bare EPERM (or a guess about root), since that, not the step, is the cause.
+func childNamingUnmappedRoot(_ failure: SandboxFailure, plan: Plan) -> SandboxFailure {
+    guard failure.errno == EPERM, plan.namespaces.contains(.user), !mapsRoot(plan.uidMaps)
+    else { return failure }
+    var named = failure
+    named.message = failure.step + ": " + unmappedRootReason
+    return named
+}
+
+let unmappedRootReason = "the plan maps no uid 0 inside the user namespace, so the sandbox"
+    + " holds no capabilities there (user_namespaces(7)); add 'map uid 0 OUTSIDE 1'"

@@ -17,7 +17,8 @@ func childNeedsInit(_ plan: Plan) -> Bool {
 /// Forks the command and supervises it: returns the status the init exits with. In the
 /// command, returns only if exec failed (its status; the failure is reported), or when
 /// the kernel merely records (0).
-func childRunInit(exec: () -> SandboxFailure?, errorFD: Int32, kernel: any Kernel) -> Int32 {
+func childRunInit(exec: () -> SandboxFailure?, errorFD: Int32, stopFD: Int32 = -1,
+                  kernel: any Kernel) -> Int32 {
     // No handler of the init may run in the command before it resets them.
     _ = kernel.perform(always: .blockAllSignals)
     let command: pid_t
@@ -41,7 +42,7 @@ func childRunInit(exec: () -> SandboxFailure?, errorFD: Int32, kernel: any Kerne
     // The command holds the error pipe until its execve closes it; the parent's EOF
     // must not wait for the init too.
     kernel.close(errorFD)
-    return kernel.perform(always: .reapUntilExit(command: command)).status
+    return kernel.perform(always: .reapUntilExit(command: command, stopFD: stopFD)).status
 }
 
 /// Whether the init may start the command with posix_spawn instead of fork: nothing
@@ -55,7 +56,7 @@ func childCanSpawn(_ plan: Plan, _ argv: [String]) -> Bool {
 /// The init without fork (see childCanSpawn): posix_spawn(3), then supervise. Returns
 /// the status the init exits with.
 func childSpawnInit(_ argv: [String], environment: CommandEnvironment, errorFD: Int32,
-                    kernel: any Kernel) -> Int32 {
+                    stopFD: Int32 = -1, kernel: any Kernel) -> Int32 {
     var command: pid_t = 0
     var spawnFailed = false
     let failure = childExecCommand(argv, environment: environment) { (path) throws(Errno) in
@@ -78,7 +79,7 @@ func childSpawnInit(_ argv: [String], environment: CommandEnvironment, errorFD: 
     // already running (posix_spawn returns after its execve), so for a few microseconds
     // it can see this fd in /proc/1/fd; after this line only 0, 1, 2 remain.
     kernel.close(errorFD)
-    return kernel.perform(always: .reapUntilExit(command: command)).status
+    return kernel.perform(always: .reapUntilExit(command: command, stopFD: stopFD)).status
 }
 
 /// posix_spawn(3) of one candidate, for `Syscall.posixSpawn`. glibc's posix_spawn is
@@ -114,8 +115,9 @@ func spawnCommand(_ path: String, _ argv: [String],
 }
 
 /// The init's life once the command runs: forward signals to it, reap every child,
-/// return the status to exit with.
-func reapUntilCommandExits(_ command: pid_t) -> Int32 {
+/// return the status to exit with. With `stopFD`, each stop of the command is said
+/// there: PID 1 ignores Ctrl-Z and cannot stop itself (Jobs.swift).
+func reapUntilCommandExits(_ command: pid_t, stopFD: Int32) -> Int32 {
     _ = installSignalForwarding(to: command)
     // Nothing stays blocked in the init, whatever mask cfsh was started with (a blocked
     // SIGTERM inherited from a test runner would never be forwarded).
@@ -126,7 +128,11 @@ func reapUntilCommandExits(_ command: pid_t) -> Int32 {
     var status: Int32 = 0
     while true {
         var childStatus: Int32 = 0
-        let reaped = wait(&childStatus)
+        let reaped = waitpid(-1, &childStatus, stopFD >= 0 ? WUNTRACED : 0)
+        if reaped == command && childStatus & 0xff == 0x7f {
+            _ = Glibc.write(stopFD, "S", 1)
+            continue
+        }
         if reaped == command {
             status = childStatus
             break

@@ -37,6 +37,9 @@ enum Syscall {
     case pipe2
     /// Reads to EOF: `.text`.
     case read(fd: Int32)
+    /// One read(2) of at most a few bytes: `.text` ("" at EOF). `wait` false: poll(2)
+    /// first, and EAGAIN when there is nothing yet.
+    case readSome(fd: Int32, wait: Bool)
     /// All of `text`, retrying short writes and EINTR.
     case write(fd: Int32, text: String)
     case close(fd: Int32)
@@ -56,10 +59,10 @@ enum Syscall {
 
     // Processes.
     /// clone3(flags | SIGCHLD) straight into execve(path, argv): see `cfs_clone3_exec`.
-    /// With `maps`, the new process waits for one byte on that pipe before execve.
-    /// `.returned(pid)`.
+    /// With `maps`, the new process waits for one byte on that pipe, then becomes the
+    /// namespace's root where mapped, before execve. `.returned(pid)`.
     case clone3Exec(flags: UInt64, path: String, argv: [String], inherit: [Int32],
-                    errorFD: Int32, newProcessGroup: Bool, maps: (read: Int32, write: Int32)?)
+                    errorFD: Int32, newProcessGroup: Bool, maps: MapsHandover?)
     /// What the clone3 shim does in the new process before execve, recorded by the double.
     case setpgid(pid: pid_t, group: pid_t)
     /// `.returned(pid)` in the parent, 0 in the new process.
@@ -68,11 +71,13 @@ enum Syscall {
     /// `childSpawnInit`): `.returned(pid)` once its execve succeeded, or execve's errno.
     case posixSpawn(path: String, argv: [String], environment: CommandEnvironment)
     case execve(path: String, argv: [String], environment: CommandEnvironment)
-    /// wait4(pid): `.status` (the raw wait status).
-    case wait4(pid: pid_t)
+    /// wait4(pid, options): `.status` (the raw wait status); with WNOHANG and nothing to
+    /// report, `.returned(0)`. WUNTRACED: the interactive shell's jobs (Jobs.swift).
+    case wait4(pid: pid_t, options: Int32)
     /// PID 1's life once the command runs (Init.swift): forward signals to `command`, reap
-    /// every child until it exits: `.status`, the status to exit with.
-    case reapUntilExit(command: pid_t)
+    /// every child until it exits: `.status`, the status to exit with. With `stopFD` >= 0,
+    /// one byte "S" there each time the command stops (Jobs.swift says why).
+    case reapUntilExit(command: pid_t, stopFD: Int32)
     /// _exit(2): the forked command, after its execve failed.
     case exit(status: Int32)
     case kill(pid: pid_t, signal: Int32)
@@ -93,8 +98,10 @@ enum Syscall {
     case blockAllSignals
     /// The command's start: `signalsResetForCommand` at SIG_DFL, nothing blocked.
     case resetSignalsForCommand
-    /// The sandbox becomes the terminal's foreground: `.terminal(saved)`.
-    case giveTerminal(fd: Int32, to: pid_t)
+    /// The sandbox becomes the terminal's foreground, with `modes` if given (a job's own,
+    /// saved when it stopped): `.terminal(saved)`.
+    case giveTerminal(fd: Int32, to: pid_t, modes: termios?)
+    /// `.terminal(handover)` with the sandbox's modes saved in `job`.
     case takeTerminalBack(TerminalHandover)
 
     // The steps.

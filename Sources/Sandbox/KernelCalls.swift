@@ -34,7 +34,7 @@ extension Kernel {
     func execve(_ path: String, _ argv: [String], _ environment: CommandEnvironment) throws(Errno) {
         _ = try perform(.execve(path: path, argv: argv, environment: environment))
     }
-    func wait(_ pid: pid_t) throws(Errno) -> Int32 { try perform(.wait4(pid: pid)).status }
+    func wait(_ pid: pid_t) throws(Errno) -> Int32 { try perform(.wait4(pid: pid, options: 0)).status }
     func kill(_ pid: pid_t, _ signal: Int32) throws(Errno) { _ = try perform(.kill(pid: pid, signal: signal)) }
     func getpid() -> pid_t { pid_t((try? perform(.getpid))?.number ?? 0) }
     /// getuid(2), getgid(2), geteuid(2) of cfsh: the invoking user.

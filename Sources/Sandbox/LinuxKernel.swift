@@ -15,6 +15,8 @@ final class LinuxKernel: Kernel {
             return .pipe(read: fds[0], write: fds[1])
         case .read(let fd):
             return .text(try readToEnd(fd))
+        case .readSome(let fd, let wait):
+            return .text(try readSome(fd, wait: wait))
         case .write(let fd, let text):
             try writeAll(fd, text)
         case .close(let fd):
@@ -55,13 +57,15 @@ final class LinuxKernel: Kernel {
             let pid: pid_t
             if let maps {
                 let mapsFDs = [maps.read, maps.write]
+                let becomeRoot = (maps.becomeRootGID ? CFS_BECOME_ROOT_GID : 0)
+                    | (maps.becomeRootUID ? CFS_BECOME_ROOT_UID : 0)
                 pid = cfs_clone3_exec(flags, path, cArgv.pointers, cEnv.pointers, inherit,
                                       Int32(inherit.count), errorFD, newProcessGroup ? 1 : 0,
-                                      mapsFDs)
+                                      mapsFDs, Int32(becomeRoot))
             } else {
                 pid = cfs_clone3_exec(flags, path, cArgv.pointers, cEnv.pointers, inherit,
                                       Int32(inherit.count), errorFD, newProcessGroup ? 1 : 0,
-                                      nil)
+                                      nil, 0)
             }
             try negated(pid)
             return .returned(Int(pid))
@@ -82,14 +86,16 @@ final class LinuxKernel: Kernel {
             cArgv.free()
             cEnv?.free()
             throw error
-        case .wait4(let pid):
+        case .wait4(let pid, let options):
             var status: Int32 = 0
-            while waitpid(pid, &status, 0) == -1 {
+            while true {
+                let waited = waitpid(pid, &status, options)
+                if waited == 0 { return .returned(0) }
+                if waited > 0 { return .status(status) }
                 if errno != EINTR { throw Errno.current }
             }
-            return .status(status)
-        case .reapUntilExit(let command):
-            return .status(reapUntilCommandExits(command))
+        case .reapUntilExit(let command, let stopFD):
+            return .status(reapUntilCommandExits(command, stopFD: stopFD))
         case .exit(let status):
             _exit(status)
         case .kill(let pid, let signal):
@@ -117,10 +123,10 @@ final class LinuxKernel: Kernel {
             sigprocmask(SIG_SETMASK, &all, nil)
         case .resetSignalsForCommand:
             resetSignalsForCommand()
-        case .giveTerminal(let fd, let pid):
-            return .terminal(parentGiveTerminal(fd, to: pid))
+        case .giveTerminal(let fd, let pid, let modes):
+            return .terminal(parentGiveTerminal(fd, to: pid, modes: modes))
         case .takeTerminalBack(let handover):
-            parentTakeTerminalBack(handover)
+            return .terminal(parentTakeTerminalBack(handover))
 
         case .sethostname(let name):
             try check(Glibc.sethostname(name, name.utf8.count))
@@ -193,6 +199,20 @@ final class LinuxKernel: Kernel {
                 throw Errno.current
             }
             done += n
+        }
+    }
+
+    private func readSome(_ fd: Int32, wait: Bool) throws(Errno) -> String {
+        if !wait {
+            var request = pollfd(fd: fd, events: Int16(POLLIN), revents: 0)
+            if poll(&request, 1, 0) <= 0 { throw Errno(EAGAIN) }
+        }
+        var byte: UInt8 = 0
+        while true {
+            let n = Glibc.read(fd, &byte, 1)
+            if n == 1 { return String(decoding: [byte], as: UTF8.self) }
+            if n == 0 { return "" }
+            if errno != EINTR { throw Errno.current }
         }
     }
 

@@ -29,11 +29,14 @@ func runParent(_ plan: Plan, argv: [String], options: RunOptions, kernel: any Ke
     let planPipe, syncPipe, errorPipe: (read: Int32, write: Int32)
     // With a new user namespace, a fourth pipe: "the maps are written" (IDMaps.swift).
     var mapsPipe: (read: Int32, write: Int32)?
+    // Interactive with an init: a fifth, where the init says "stopped" (Jobs.swift).
+    var stopPipe: (read: Int32, write: Int32)?
     do {
         planPipe = try kernel.pipe()
         syncPipe = try kernel.pipe()
         errorPipe = try kernel.pipe()
         if plan.namespaces.contains(.user) { mapsPipe = try kernel.pipe() }
+        if options.terminalFD != nil && childNeedsInit(plan) { stopPipe = try kernel.pipe() }
     } catch {
         return .failed(SandboxFailure.setup("pipe2", "the child's pipes", error, index: nil))
     }
@@ -41,6 +44,7 @@ func runParent(_ plan: Plan, argv: [String], options: RunOptions, kernel: any Ke
     var open: [Int32] = [planPipe.read, planPipe.write, syncPipe.read, syncPipe.write,
                          errorPipe.read, errorPipe.write]
     if let mapsPipe { open += [mapsPipe.read, mapsPipe.write] }
+    if let stopPipe { open += [stopPipe.read, stopPipe.write] }
     func close(_ fd: Int32) {
         if let at = open.firstIndex(of: fd) {
             open.remove(at: at)
@@ -54,14 +58,16 @@ func runParent(_ plan: Plan, argv: [String], options: RunOptions, kernel: any Ke
     // process in the sandbox cannot write the host's binary through /proc/1/exe while
     // cfsh's init is PID 1 there. Until then the init holds it busy (ETXTBSY) and dies
     // with the sandbox, but a sealed copy is the real fix.
-    let inherited = [planPipe.read, syncPipe.read, errorPipe.write]
+    var inherited = [planPipe.read, syncPipe.read, errorPipe.write]
+    if let stopPipe { inherited.append(stopPipe.write) }
     let childArgv = ["cfsh", Sandbox.childVerb] + inherited.map { String($0) }
     let pid: pid_t
     do {
         pid = pid_t(try kernel.perform(.clone3Exec(
             flags: cloneFlags(plan.namespaces), path: options.executable, argv: childArgv,
             inherit: inherited, errorFD: errorPipe.write,
-            newProcessGroup: options.terminalFD != nil, maps: mapsPipe)).number)
+            newProcessGroup: options.terminalFD != nil,
+            maps: mapsPipe.map { MapsHandover($0, plan: plan) })).number)
     } catch {
         return .failed(SandboxFailure.setup("clone3", namespaceList(plan), error, index: nil))
     }
@@ -127,7 +133,7 @@ func runParent(_ plan: Plan, argv: [String], options: RunOptions, kernel: any Ke
             try kernel.write(planPipe.write, encodeRun(plan, argv: argv))
             close(planPipe.write)
             if let fd = options.terminalFD,
-               case .terminal(let handover) = kernel.perform(always: .giveTerminal(fd: fd, to: pid)) {
+               case .terminal(let handover) = kernel.perform(always: .giveTerminal(fd: fd, to: pid, modes: nil)) {
                 terminal = handover
             }
             try kernel.write(syncPipe.write, "go")
@@ -139,22 +145,43 @@ func runParent(_ plan: Plan, argv: [String], options: RunOptions, kernel: any Ke
 
     let record = (try? kernel.readAll(errorPipe.read)) ?? ""
     close(errorPipe.read)
-    let status: Int32
-    do {
-        status = try kernel.wait(pid)
-    } catch {
-        // The child cannot be waited for: its cgroup is left rather than emptied by force.
-        return .failed(SandboxFailure.setup("wait4", "the child", error, index: nil))
+    // From here the sandbox is a value that owns its pid, signals, terminal, cgroup and
+    // stop pipe: the wait may end in a stop, and the shell finishes it later (Jobs.swift).
+    var sandbox = RunningSandbox(pid: pid, kernel: kernel, executable: options.executable)
+    sandbox.record = record
+    sandbox.handedOver = handedOver
+    sandbox.parentFailure = parentFailure
+    sandbox.cgroups = cgroups
+    sandbox.terminal = terminal
+    sandbox.terminalFD = options.terminalFD ?? -1
+    sandbox.savedPipe = savedPipe
+    sandbox.savedForwarding = savedForwarding
+    if let stopPipe {
+        open.removeAll { $0 == stopPipe.read }
+        sandbox.stopFD = stopPipe.read
     }
-    restoreSignalsAndTerminal()
+    terminal = nil
+    savedForwarding = nil
+    savedPipe = nil
+    return sandbox.wait()
+}
+
+/// The outcome of a sandbox that has been waited for: its cgroup removed, its failure
+/// record (or its wait status) turned into what the user sees.
+func parentOutcome(status: Int32, record: String, handedOver: Bool, parentFailure: SandboxFailure?,
+                   cgroups: [String], executable: String, kernel: any Kernel) -> RunOutcome {
+    var parentFailure = parentFailure
     if let failure = parentRemoveCgroups(cgroups, kernel: kernel).first, parentFailure == nil {
         parentFailure = failure
     }
     if let parentFailure { return .failed(parentFailure) }
     if var failure = FailureRecord.decode(record) {
         if failure.step == "reexec" {
-            failure.message = "clone3: re-executing " + options.executable + ": "
+            failure.message = "clone3: re-executing " + executable + ": "
                 + Errno(failure.errno).description
+        } else if failure.step == "setresuid" || failure.step == "setresgid" {
+            failure.message = failure.step + ": becoming " + (failure.step == "setresuid" ? "uid" : "gid")
+                + " 0 of the new user namespace: " + Errno(failure.errno).description
         }
         return .failed(failure)
     }

@@ -20,6 +20,8 @@ import CFSLanguage
 ///     error ◀══ "INDEX ERRNO STATUS STEP MESSAGE\n" ══ E: only on failure, then exit STATUS
 ///           ◀══ EOF with no data ════════════════════  E: closed by the command's execve
 ///     wait4(child) → exit status / signal; rmdir the cgroup (always)
+///     (interactive: wait4 with WUNTRACED, and with an init a fifth pipe T on which it
+///      says "S" when the command stops: Jobs.swift)
 ///
 /// EOF with no data on the error pipe means the command exec'd: from there on its status
 /// is the child's status. A failure is one line (crun sends (errno, message) the same way)

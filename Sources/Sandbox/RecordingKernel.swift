@@ -33,6 +33,9 @@ final class RecordingKernel: Kernel {
     var childPID: pid_t = 4242
     /// The wait status `wait4` returns (default: exited 0).
     var waitStatus: Int32 = 0
+    /// Statuses the next wait4 calls return first, in order (a stop, then an exit);
+    /// `nil` stands for WNOHANG's "nothing yet".
+    var waitStatuses: [Int32?] = []
     /// Decides each execve's result (nil: it would succeed). Default: every path works.
     var execveResult: (String) -> Errno? = { _ in nil }
     /// What getuid, getgid, geteuid return: cfsh's own ids unless a test sets them.
@@ -50,7 +53,7 @@ final class RecordingKernel: Kernel {
     private var pipes: [Int32: Int32] = [:]  // write end → read end
     private var buffers: [Int32: String] = [:]  // read end → data
     /// The re-exec waiting for the maps (clone3 with maps): its read end and its execve.
-    private var pendingExec: (fd: Int32, call: Syscall)?
+    private var pendingExec: (fd: Int32, calls: [Syscall])?
     /// Whether the clone3 made a new PID namespace: the child is PID 1 there.
     private var newPIDNamespace = false
 
@@ -151,7 +154,18 @@ final class RecordingKernel: Kernel {
         case .getuid: return .returned(Int(user.uid))
         case .getgid: return .returned(Int(user.gid))
         case .geteuid: return .returned(Int(user.euid))
-        case .wait4: return .status(waitStatus)
+        case .wait4:
+            if !waitStatuses.isEmpty {
+                return waitStatuses.removeFirst().map { .status($0) } ?? .returned(0)
+            }
+            return .status(waitStatus)
+        case .readSome(let fd, _):
+            guard var data = buffers[fd], let first = data.first else { return .text("") }
+            data.removeFirst()
+            buffers[fd] = data.isEmpty ? nil : data
+            return .text(String(first))
+        case .takeTerminalBack(let handover):
+            return .terminal(handover)
         case .reapUntilExit: return .status(waitStatus)
         case .statvfs: return .mountFlags(0)
         case .capget: return .capabilities(capabilitySets)
@@ -162,7 +176,7 @@ final class RecordingKernel: Kernel {
             return .signals(SavedSignalActions(actions: [(signal, sigaction())]))
         case .forwardSignals:
             return .signals(SavedSignalActions(actions: forwardedSignals.map { ($0, sigaction()) }))
-        case .giveTerminal(let fd, _):
+        case .giveTerminal(let fd, _, _):
             return .terminal(TerminalHandover(fd: fd, saved: nil))
         default:
             return .done
@@ -181,14 +195,18 @@ final class RecordingKernel: Kernel {
             if let maps {
                 // The re-exec waits until the parent has written the maps.
                 records.append(Record(process: .child, call: .read(fd: maps.read), result: .done))
-                pendingExec = (maps.read, exec)
+                // Then it becomes the namespace's root where mapped, and execs.
+                var calls: [Syscall] = []
+                if maps.becomeRootGID { calls.append(.setresgid(0)) }
+                if maps.becomeRootUID { calls.append(.setresuid(0)) }
+                pendingExec = (maps.read, calls + [exec])
             } else {
                 records.append(Record(process: .child, call: exec, result: .done))
             }
         case .write(let fd, let text):
             if let readEnd = pipes[fd] { buffers[readEnd, default: ""] += text }
             if let pending = pendingExec, pipes[fd] == pending.fd {
-                records.append(Record(process: .child, call: pending.call, result: .done))
+                for call in pending.calls { records.append(Record(process: .child, call: call, result: .done)) }
                 pendingExec = nil
             }
             if text == "go" { onGo?() }

@@ -40,13 +40,17 @@ public enum RunOutcome: Sendable, Equatable {
     case exited(Int32)
     case signaled(Int32)
     case failed(SandboxFailure)
+    /// Interactive only: stopped by Ctrl-Z (or SIGTTIN in the background); the shell
+    /// keeps it as a job and finishes it later (Jobs.swift).
+    case stopped(RunningSandbox)
 
     /// The exit status (README, "Using it"): N, 128+N for signal N, or the failure's status
-    /// (125 setup, 126 not executable, 127 not found).
+    /// (125 setup, 126 not executable, 127 not found); stopped: 128+SIGTSTP, as sh says.
     public var status: Int32 {
         switch self {
         case .exited(let code): return code
         case .signaled(let signal): return 128 + signal
+        case .stopped: return 128 + SIGTSTP
         case .failed(let failure): return failure.status
         }
     }

@@ -14,6 +14,8 @@ extension Syscall: CustomStringConvertible {
         switch self {
         case .pipe2: return "pipe2(O_CLOEXEC)"
         case .read(let fd): return "read(" + String(fd) + ", ...)"
+        case .readSome(let fd, let wait):
+            return (wait ? "" : "poll(" + String(fd) + ", POLLIN, 0), ") + "read(" + String(fd) + ", 1)"
         case .write(let fd, let text):
             return "write(" + String(fd) + ", " + quote(text, limit: 32) + ", "
                 + String(text.utf8.count) + ")"
@@ -37,9 +39,11 @@ extension Syscall: CustomStringConvertible {
         case .posixSpawn(let path, let argv, _):
             return "posix_spawn(" + quote(path) + ", " + list(argv) + ", ENV)"
         case .execve(let path, let argv, _): return "execve(" + quote(path) + ", " + list(argv) + ", ENV)"
-        case .wait4(let pid): return "wait4(" + String(pid) + ")"
-        case .reapUntilExit(let command):
-            return "wait4(-1) until " + String(command) + " exits (PID 1: reaps, forwards signals)"
+        case .wait4(let pid, let options):
+            return "wait4(" + String(pid) + (options == 0 ? "" : ", " + waitOptionNames(options)) + ")"
+        case .reapUntilExit(let command, let stopFD):
+            return "wait4(-1) until " + String(command) + " exits (PID 1: reaps, forwards signals"
+                + (stopFD >= 0 ? ", says stops on " + String(stopFD) : "") + ")"
         case .exit(let status): return "_exit(" + String(status) + ")"
         case .kill(let pid, let signal): return "kill(" + String(pid) + ", " + String(signal) + ")"
         case .getpid: return "getpid()"
@@ -59,9 +63,9 @@ extension Syscall: CustomStringConvertible {
         case .resetSignalsForCommand:
             return "rt_sigaction(" + signalNames(signalsResetForCommand)
                 + ", {SIG_DFL}), rt_sigprocmask(SIG_SETMASK, [])"
-        case .giveTerminal(let fd, let pid):
+        case .giveTerminal(let fd, let pid, let modes):
             return "setpgid(" + String(pid) + ", " + String(pid) + "), tcsetpgrp(" + String(fd)
-                + ", " + String(pid) + ")"
+                + ", " + String(pid) + ")" + (modes == nil ? "" : ", tcsetattr(" + String(fd) + ", {the job's})")
         case .takeTerminalBack(let handover):
             return "tcsetpgrp(" + String(handover.fd) + ", getpgrp()), tcsetattr("
                 + String(handover.fd) + ", TCSADRAIN, {as before})"
@@ -200,6 +204,13 @@ func signalName(_ signal: Int32) -> String {
     case SIGCHLD: return "SIGCHLD"
     default: return String(signal)
     }
+}
+
+private func waitOptionNames(_ options: Int32) -> String {
+    var names: [String] = []
+    if options & WUNTRACED != 0 { names.append("WUNTRACED") }
+    if options & WNOHANG != 0 { names.append("WNOHANG") }
+    return names.joined(separator: "|")
 }
 
 private func signalNames(_ signals: [Int32]) -> String {

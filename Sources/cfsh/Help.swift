@@ -48,9 +48,21 @@ enum Help {
             var text = "\(entry.syntax)\n  \(entry.summary)\n  example: \(entry.example)\n"
             if let needs = entry.needs.text { text += "  needs: \(needs)\n" }
             if entry.id == .mount { text += mountOptions }
+            if entry.id == .jobs { text += jobsNote }
             return text
         }.joined(separator: "\n")
     }
+
+    /// A stopped sandbox keeps its namespaces: the moment to look at them from the host.
+    static let jobsNote = """
+      Ctrl-Z during exec stops the whole sandbox and gives the prompt back. A stopped
+      sandbox is a chance to look at it from the host, with the PID 'jobs' shows (root):
+        ls -l /proc/PID/ns          its namespaces, to compare with /proc/self/ns
+        nsenter -t PID -a sh        a shell in all of them (nsenter(1))
+        grep -E 'State|Cap' /proc/PID/status
+      fg resumes it with the terminal, bg lets it run on; quit twice ends them all.
+
+    """
 
     /// The options each mount type takes, from the one table the checker uses.
     static var mountOptions: String {

@@ -17,6 +17,9 @@ struct Session {
     /// The interactive shell hands the terminal to the sandbox and lists its history.
     var terminalFD: Int32?
     var history: [String] = []
+    /// The interactive shell's stopped and background sandboxes (Jobs.swift); nil for
+    /// scripts, which never stop a sandbox of their own.
+    var jobs: JobTable?
 
     init(context: ExpansionContext) {
         self.context = context
@@ -48,13 +51,7 @@ struct Session {
             var options = RunOptions()
             options.terminalFD = terminalFD
             let outcome = Sandbox.run(plan, argv: argv, options: options)
-            if case .failed(let failure) = outcome {
-                report([diagnostic(for: failure, plan: plan, exec: location)])
-            }
-            // At a terminal, a command ended by Ctrl-C leaves the cursor after `^C`:
-            // start the prompt on a line of its own, as bash does.
-            if terminalFD != nil, outcome.status == 128 + SIGINT { Output.err("\n") }
-            lastStatus = outcome.status
+            finish(outcome, job: Job(text: "exec " + argv.joined(separator: " "), plan: plan, location: location))
         case .print(let text):
             Output.out(text + "\n")
         case .show(let plan):
@@ -80,9 +77,17 @@ struct Session {
                 Output.out("\(String(number + 1).leftPadded(to: 5))  \(line)\n")
             }
         case .quit:
+            if warnedAboutJobs() { return .next }
             return .stop(lastStatus)
         case .exit(let status):
+            if warnedAboutJobs() { return .next }
             return .stop(status ?? lastStatus)
+        case .jobs:
+            listJobs()
+        case .foreground(let number):
+            foreground(number)
+        case .background(let number):
+            background(number)
         }
         return .next
     }

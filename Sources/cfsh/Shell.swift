@@ -11,6 +11,9 @@ enum Shell {
     static func run(context: ExpansionContext) -> Int32 {
         var session = Session(context: context)
         session.terminalFD = 0
+        session.jobs = JobTable()
+        // However the shell ends (quit, Ctrl-D), its stopped and background sandboxes end too.
+        defer { session.endJobs() }
         guard let editor = LineEditor() else {
             Output.err("cfsh: cannot start line editing; reading plain lines\n")
             return plainLoop(&session)
@@ -43,6 +46,7 @@ enum Shell {
             LineEditor.completion = { completer.complete(text + $0, onto: state) }
             // A trailing `\` continues the line: read on with a continuation prompt.
             readLoop: while true {
+                if !continued { session.noticeJobs() }
                 switch editor.readLine(prompt: continued ? "  > " : prompt(for: session.plan)) {
                 case .endOfInput:
                     if continued { break readLoop }
@@ -78,7 +82,9 @@ enum Shell {
     /// Without libedit (it could not start): plain lines, prompt on stderr.
     static func plainLoop(_ session: inout Session) -> Int32 {
         var number = 0
-        while let line = plainReadLine(prompt: prompt(for: session.plan)) {
+        while true {
+            session.noticeJobs()
+            guard let line = plainReadLine(prompt: prompt(for: session.plan)) else { break }
             number += 1
             if line.allSatisfy({ $0 == " " || $0 == "\t" }) { continue }
             session.history.append(line)

@@ -29,6 +29,7 @@ import Testing
             #"parent: write("/proc/4242/setgroups", "deny")"#,
             #"parent: write("/proc/4242/gid_map", "0 100 1")"#,
             #"parent: write(10, "1", 1)"#,
+            "child: setresgid(0, 0, 0)", "child: setresuid(0, 0, 0)",
             #"child: execve("/proc/self/exe", ["cfsh", "__cfsh_child", "3", "5", "8"], ENV)"#,
             #"parent: write(4, "unshare uts user\nexec true\n", 27)"#, #"parent: write(6, "go", 2)"#,
             "parent: read(7, ...)", "parent: wait4(4242)",
@@ -87,6 +88,47 @@ import Testing
         let hostname = lines.firstIndex { $0.contains("sethostname") } ?? -1
         #expect(uidMap > 0 && uidMap < reexec && reexec < hostname, "\(lines)")
         #expect(lines.contains { $0.contains("gid_map") })
+    }
+
+    /// Issue 10, item 2: root outside is unmapped by `map uid 0 1000 1`; the re-exec
+    /// becomes the namespace's root once the maps exist, or its execve keeps no capability.
+    @Test func theReexecBecomesTheMappedRootAfterTheMapsAndBeforeExecve() {
+        var plan = makePlan([.user])
+        plan.uidMaps = [IDMap(inside: 0, outside: 1000, count: 1)]
+        plan.gidMaps = [IDMap(inside: 0, outside: 1000, count: 1)]
+        let calls = parent(plan, uid: 0, gid: 0, euid: 0).calls
+        let gidMap = calls.firstIndex { $0.contains("gid_map") } ?? -1
+        let byte = calls.firstIndex(of: #"parent: write(10, "1", 1)"#) ?? -1
+        let setresgid = calls.firstIndex(of: "child: setresgid(0, 0, 0)") ?? -1
+        let setresuid = calls.firstIndex(of: "child: setresuid(0, 0, 0)") ?? -1
+        let reexec = calls.firstIndex { $0.hasPrefix("child: execve") } ?? -1
+        #expect(gidMap >= 0 && gidMap < byte && byte < setresgid && setresgid < setresuid
+                && setresuid < reexec, "\(calls)")
+    }
+
+    @Test func idsThePlanDoesNotMapAreNotSwitchedTo() {
+        var plan = makePlan([.user])
+        plan.uidMaps = [IDMap(inside: 1000, outside: 1000, count: 1)]
+        let calls = parent(plan, uid: 0, gid: 0, euid: 0).calls
+        #expect(!calls.contains { $0.contains("setresuid") }, "\(calls)")
+        #expect(calls.contains("child: setresgid(0, 0, 0)"), "the default gid map maps 0")
+    }
+
+    @Test func aFailedSwitchIsReportedAsBecomingTheNamespacesRoot() {
+        let (outcome, _) = parent(makePlan([.user])) { $0.preload(7, "- 1 125 setresuid \n") }
+        #expect(outcome == .failed(SandboxFailure(stepIndex: nil, step: "setresuid", errno: EPERM,
+            message: "setresuid: becoming uid 0 of the new user namespace: Operation not permitted",
+            status: 125)))
+    }
+
+    @Test func aStepRefusedWithoutAMappedRootSaysSo() {
+        var plan = makePlan([.user, .uts], [.setHostname("c")])
+        plan.uidMaps = [IDMap(inside: 1000, outside: 1000, count: 1)]
+        let failure = SandboxFailure.setup("sethostname", "c", Errno(EPERM), index: 0)
+        #expect(childNamingUnmappedRoot(failure, plan: plan).message
+                == "sethostname: " + unmappedRootReason)
+        plan.uidMaps = []
+        #expect(childNamingUnmappedRoot(failure, plan: plan) == failure)
     }
 
     @Test func rootlessSetUserExplainsWhySetgroupsIsDenied() {

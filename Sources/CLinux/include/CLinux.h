@@ -48,10 +48,24 @@
 /// namespaces; after them it is 0 and keeps them all. EOF instead of the byte (the
 /// parent failed to write the maps and reports it) makes the child _exit(125) silently.
 ///
+/// "Its uid is 0" is only true if the maps give it one: root outside is unmapped by
+/// `map uid 0 1000 1`, and execve by an unmapped (overflow) uid drops every capability.
+/// So, once the byte is read, the child switches to the ids the maps make 0 inside, as
+/// runc's and bwrap's children do: `become_root` CFS_BECOME_ROOT_GID does setresgid(0,
+/// 0, 0) and CFS_BECOME_ROOT_UID setresuid(0, 0, 0), ids of the new namespace, where the
+/// child holds CAP_SETUID and CAP_SETGID since clone (user_namespaces(7)). uid 0 is
+/// then the namespace's root and execve keeps a full capability set (capabilities(7),
+/// "Effect of user ID changes on capabilities"; the old uid was not the namespace's
+/// root, so nothing is cleared). A failure is reported as "- ERRNO 125 setresuid \n".
+///
 /// Returns the child's pid, or -errno if clone3 failed.
 pid_t cfs_clone3_exec(uint64_t flags, const char *path, char *const argv[],
                       char *const envp[], const int *inherit, int inherit_count,
-                      int error_fd, int new_process_group, const int *maps_fds);
+                      int error_fd, int new_process_group, const int *maps_fds,
+                      int become_root);
+
+#define CFS_BECOME_ROOT_GID 1
+#define CFS_BECOME_ROOT_UID 2
 
 /// pipe2(2) with O_CLOEXEC. Why C: glibc declares pipe2 only under _GNU_SOURCE, which
 /// Swift's Glibc module is not built with. Returns 0 or -errno.
