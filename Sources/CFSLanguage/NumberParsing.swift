@@ -52,7 +52,7 @@ func parseSize(_ word: Word) throws(Diagnostic) -> UInt64 {
 }
 
 /// The canonical spelling of a size: the largest exact k/m/g unit, else bytes.
-func sizeText(_ bytes: UInt64) -> String {
+public func sizeText(_ bytes: UInt64) -> String {
     for (shift, unit) in [(UInt64(30), "g"), (20, "m"), (10, "k")] where bytes != 0 && bytes % (1 << shift) == 0 {
         return "\(bytes >> shift)\(unit)"
     }

@@ -92,6 +92,22 @@ func parentCreateCgroups(_ directories: [CgroupDirectory], pid: pid_t,
 /// it (the command's background jobs, without a PID namespace) cannot be removed
 /// (EBUSY): they are processes this run started, so they are killed, then it is
 /// removed. Returns what could not be removed.
+/// How many processes the kernel's OOM killer ended in the sandbox's memory cgroup:
+/// the `oom_kill` line of memory.events (v2) or memory.oom_control (v1), read before
+/// the cgroup is removed (cgroups(7); Documentation/admin-guide/cgroup-v2.rst).
+func parentMemoryLimitKills(_ paths: [String], kernel: any Kernel) -> Int {
+    var kills = 0
+    for path in paths {
+        for file in ["/memory.events", "/memory.oom_control"] {
+            guard let text = try? kernel.readFile(path + file) else { continue }
+            for line in text.split(separator: "\n") where line.hasPrefix("oom_kill ") {
+                kills += Int(line.dropFirst(9)) ?? 0
+            }
+        }
+    }
+    return kills
+}
+
 func parentRemoveCgroups(_ paths: [String], kernel: any Kernel) -> [SandboxFailure] {
     var failures: [SandboxFailure] = []
     for path in paths.reversed() {

@@ -171,6 +171,7 @@ func runParent(_ plan: Plan, argv: [String], options: RunOptions, kernel: any Ke
 func parentOutcome(status: Int32, record: String, handedOver: Bool, parentFailure: SandboxFailure?,
                    cgroups: [String], executable: String, kernel: any Kernel) -> RunOutcome {
     var parentFailure = parentFailure
+    let oomKills = parentMemoryLimitKills(cgroups, kernel: kernel)
     if let failure = parentRemoveCgroups(cgroups, kernel: kernel).first, parentFailure == nil {
         parentFailure = failure
     }
@@ -193,8 +194,11 @@ func parentOutcome(status: Int32, record: String, handedOver: Bool, parentFailur
                                           message: "plan: the child exited before it was read",
                                           status: 125))
         }
+        // The init passes on a command killed by SIGKILL as 128+9 (Init.swift).
+        if code == 128 + SIGKILL && oomKills > 0 { return .killedByMemoryLimit(oomKills) }
         return .exited(code)
     }
+    if signal == SIGKILL && oomKills > 0 { return .killedByMemoryLimit(oomKills) }
     return .signaled(signal)
 }
 

@@ -39,6 +39,9 @@ public struct RunOptions: Sendable {
 public enum RunOutcome: Sendable, Equatable {
     case exited(Int32)
     case signaled(Int32)
+    /// SIGKILL from the kernel's OOM killer in the sandbox's memory cgroup: `limit
+    /// memory` was reached (the count of processes it killed).
+    case killedByMemoryLimit(Int)
     case failed(SandboxFailure)
     /// Interactive only: stopped by Ctrl-Z (or SIGTTIN in the background); the shell
     /// keeps it as a job and finishes it later (Jobs.swift).
@@ -50,6 +53,7 @@ public enum RunOutcome: Sendable, Equatable {
         switch self {
         case .exited(let code): return code
         case .signaled(let signal): return 128 + signal
+        case .killedByMemoryLimit: return 128 + SIGKILL
         case .stopped: return 128 + SIGTSTP
         case .failed(let failure): return failure.status
         }

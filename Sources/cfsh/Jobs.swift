@@ -66,6 +66,10 @@ extension Session {
             Output.err("\n" + job.line)
         case .failed(let failure):
             report([diagnostic(for: failure, plan: job.plan, exec: job.location)])
+        case .killedByMemoryLimit(let kills):
+            let limit = job.plan.limits.memoryBytes.map { " of " + sizeText($0) } ?? ""
+            report([Diagnostic("the command was killed (SIGKILL, status 137): its 'limit memory'\(limit) was reached; the kernel's OOM killer ended \(kills) process\(kills == 1 ? "" : "es") in the sandbox's cgroup",
+                               at: job.location, fix: "raise 'limit memory', or make the command use less")])
         default:
             // At a terminal, a command ended by Ctrl-C leaves the cursor after `^C`:
             // start the prompt on a line of its own, as bash does.
