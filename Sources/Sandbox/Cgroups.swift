@@ -92,20 +92,22 @@ func parentCreateCgroups(_ directories: [CgroupDirectory], pid: pid_t,
 /// it (the command's background jobs, without a PID namespace) cannot be removed
 /// (EBUSY): they are processes this run started, so they are killed, then it is
 /// removed. Returns what could not be removed.
+/// The cgroup that holds the memory limit among those made: v1's memory controller
+/// directory, or the one v2 directory.
+func memoryCgroup(of paths: [String]) -> String? {
+    paths.first { $0.contains("/memory/") } ?? (paths.count == 1 ? paths[0] : nil)
+}
+
 /// How many processes the kernel's OOM killer ended in the sandbox's memory cgroup:
-/// the `oom_kill` line of memory.events (v2) or memory.oom_control (v1), read before
+/// the `oom_kill` line of memory.oom_control (v1) or memory.events (v2), read before
 /// the cgroup is removed (cgroups(7); Documentation/admin-guide/cgroup-v2.rst).
-func parentMemoryLimitKills(_ paths: [String], kernel: any Kernel) -> Int {
-    var kills = 0
-    for path in paths {
-        for file in ["/memory.events", "/memory.oom_control"] {
-            guard let text = try? kernel.readFile(path + file) else { continue }
-            for line in text.split(separator: "\n") where line.hasPrefix("oom_kill ") {
-                kills += Int(line.dropFirst(9)) ?? 0
-            }
-        }
+func parentMemoryLimitKills(_ path: String, kernel: any Kernel) -> Int {
+    let file = path.contains("/memory/") ? "/memory.oom_control" : "/memory.events"
+    guard let text = try? kernel.readFile(path + file) else { return 0 }
+    for line in text.split(separator: "\n") where line.hasPrefix("oom_kill ") {
+        return Int(line.dropFirst(9)) ?? 0
     }
-    return kills
+    return 0
 }
 
 func parentRemoveCgroups(_ paths: [String], kernel: any Kernel) -> [SandboxFailure] {

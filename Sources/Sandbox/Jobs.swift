@@ -36,6 +36,8 @@ public struct RunningSandbox: @unchecked Sendable, Equatable {
     var handedOver = false
     var parentFailure: SandboxFailure?
     var cgroups: [String] = []
+    /// With `limit memory`: the cgroup whose OOM kills are counted (Cgroups.swift).
+    var memoryCgroup: String?
     /// ...the terminal and the signals while it runs in the foreground...
     var terminalFD: Int32 = -1
     var terminal: TerminalHandover?
@@ -171,6 +173,6 @@ public struct RunningSandbox: @unchecked Sendable, Equatable {
         closeStopPipe()
         return parentOutcome(status: status, record: record, handedOver: handedOver,
                              parentFailure: parentFailure, cgroups: cgroups,
-                             executable: executable, kernel: kernel)
+                             memoryCgroup: memoryCgroup, executable: executable, kernel: kernel)
     }
 }

@@ -152,6 +152,7 @@ func runParent(_ plan: Plan, argv: [String], options: RunOptions, kernel: any Ke
     sandbox.handedOver = handedOver
     sandbox.parentFailure = parentFailure
     sandbox.cgroups = cgroups
+    if plan.limits.memoryBytes != nil { sandbox.memoryCgroup = memoryCgroup(of: cgroups) }
     sandbox.terminal = terminal
     sandbox.terminalFD = options.terminalFD ?? -1
     sandbox.savedPipe = savedPipe
@@ -169,9 +170,14 @@ func runParent(_ plan: Plan, argv: [String], options: RunOptions, kernel: any Ke
 /// The outcome of a sandbox that has been waited for: its cgroup removed, its failure
 /// record (or its wait status) turned into what the user sees.
 func parentOutcome(status: Int32, record: String, handedOver: Bool, parentFailure: SandboxFailure?,
-                   cgroups: [String], executable: String, kernel: any Kernel) -> RunOutcome {
+                   cgroups: [String], memoryCgroup: String?, executable: String,
+                   kernel: any Kernel) -> RunOutcome {
     var parentFailure = parentFailure
-    let oomKills = parentMemoryLimitKills(cgroups, kernel: kernel)
+    // Only a command ended by SIGKILL (or an init passing that on as 137) can have met
+    // the OOM killer: only then is the counter read.
+    let killed = status & 0x7f == SIGKILL || (status & 0x7f == 0 && (status >> 8) & 0xff == 128 + SIGKILL)
+    let oomKills = killed && parentFailure == nil
+        ? memoryCgroup.map { parentMemoryLimitKills($0, kernel: kernel) } ?? 0 : 0
     if let failure = parentRemoveCgroups(cgroups, kernel: kernel).first, parentFailure == nil {
         parentFailure = failure
     }

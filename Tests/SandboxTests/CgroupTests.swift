@@ -96,3 +96,31 @@ import Testing
         #expect(failure.message == "limit: removing /sys/fs/cgroup/pids/cfsh-4242: Permission denied")
     }
 }
+
+/// The OOM killer's count is read only for a command ended by SIGKILL, from the memory
+/// cgroup, before the cgroup is removed.
+@Suite struct MemoryLimitKillTests {
+    @Test func aSIGKILLInsideTheMemoryLimitIsNamedAsSuch() {
+        let kernel = RecordingKernel()
+        kernel.files["/proc/self/cgroup"] = "4:memory:/\n0::/\n"
+        kernel.files["/sys/fs/cgroup/memory/cfsh-4242/memory.oom_control"] = "oom_kill_disable 0\nunder_oom 0\noom_kill 1\n"
+        kernel.waitStatus = SIGKILL
+        var plan = Plan()
+        plan.limits.memoryBytes = 8 << 20
+        let outcome = runParent(plan, argv: ["true"], options: RunOptions(), kernel: kernel)
+        #expect(outcome == .killedByMemoryLimit(1))
+        #expect(outcome.status == 137)
+        let read = kernel.syscalls.firstIndex { $0.hasPrefix(#"read("/sys/fs/cgroup/memory/cfsh-4242/memory.oom_control")"#) }
+        let rmdir = kernel.syscalls.firstIndex { $0.hasPrefix("rmdir") }
+        #expect(read != nil && rmdir != nil && read! < rmdir!)
+    }
+
+    @Test func otherEndingsDoNotReadIt() {
+        let kernel = RecordingKernel()
+        kernel.files["/proc/self/cgroup"] = "4:memory:/\n0::/\n"
+        var plan = Plan()
+        plan.limits.memoryBytes = 8 << 20
+        #expect(runParent(plan, argv: ["true"], options: RunOptions(), kernel: kernel) == .exited(0))
+        #expect(!kernel.syscalls.contains { $0.contains("oom_control") })
+    }
+}
