@@ -19,6 +19,16 @@ func explainRun(_ plan: Plan, argv: [String]?) -> [String] {
     for path in ["/proc/self/cgroup", "/sys/fs/cgroup/cgroup.controllers"] {
         if let text = try? host.readFile(path) { kernel.files[path] = text }
     }
+    // The child's capabilities as the real run has them: cfsh's own (a root whose
+    // bounding set lacks some keeps lacking them), or in a new user namespace every one
+    // the kernel knows (capabilities(7), user_namespaces(7)).
+    if plan.namespaces.contains(.user) {
+        let last = UInt64(Int(String(decoding: (try? host.readFile("/proc/sys/kernel/cap_last_cap"))?.utf8.filter { $0 != 10 } ?? [], as: UTF8.self)) ?? 40)
+        let all: UInt64 = last >= 63 ? .max : (1 << (last + 1)) - 1
+        kernel.capabilitySets = CapabilitySets(effective: all, permitted: all)
+    } else if let own = try? host.capget() {
+        kernel.capabilitySets = own
+    }
     var options = RunOptions()
     options.executable = "/proc/self/exe"
     let environment = root.environment

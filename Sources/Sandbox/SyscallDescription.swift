@@ -75,7 +75,9 @@ extension Syscall: CustomStringConvertible {
         case .mount(let source, let target, let fstype, let flags, let data):
             return "mount(" + quote(source) + ", " + quote(target) + ", " + quote(fstype) + ", "
                 + mountFlagNames(flags) + ", " + quote(data) + ")"
-        case .umount2(let target, let flags): return "umount2(" + quote(target) + ", " + String(flags) + ")"
+        case .umount2(let target, let flags):
+            // strace's spelling: MNT_DETACH (2) is the one flag cfsh uses (umount(2)).
+            return "umount2(" + quote(target) + ", " + (flags == MNT_DETACH ? "MNT_DETACH" : String(flags)) + ")"
         case .statvfs(let path): return "statvfs(" + quote(path) + ")"
         case .chroot(let path): return "chroot(" + quote(path) + ")"
         case .chdir(let path): return "chdir(" + quote(path) + ")"
@@ -151,7 +153,8 @@ private func list(_ strings: [String]) -> String {
 
 private func octal(_ mode: mode_t) -> String { "0" + String(mode, radix: 8) }
 private func hex(_ v: UInt64) -> String { "0x" + String(v, radix: 16) }
-private func limit(_ v: UInt64) -> String { v == UInt64.max ? "RLIM_INFINITY" : String(v) }
+/// prlimit64's infinity, as strace names it (ExplainIsProvenTests compares the two).
+private func limit(_ v: UInt64) -> String { v == UInt64.max ? "RLIM64_INFINITY" : String(v) }
 
 private func mountFlagNames(_ flags: UInt) -> String {
     let names: [(UInt, String)] = [

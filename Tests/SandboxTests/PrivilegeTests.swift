@@ -21,7 +21,7 @@ import Testing
         #expect(result.calls == [
             "prlimit64(0, RLIMIT_NOFILE, {rlim_cur=100, rlim_max=200}, NULL)",
             "prctl(PR_SET_NO_NEW_PRIVS, 1)",
-            "prlimit64(0, RLIMIT_CORE, {rlim_cur=RLIM_INFINITY, rlim_max=RLIM_INFINITY}, NULL)",
+            "prlimit64(0, RLIMIT_CORE, {rlim_cur=RLIM64_INFINITY, rlim_max=RLIM64_INFINITY}, NULL)",
             #"sethostname("c")"#,
         ])
     }

@@ -13,7 +13,7 @@ import Testing
             #"mount("/srv/rootfs", "/srv/rootfs", NULL, MS_BIND|MS_REC, NULL)"#,
             #"chdir("/srv/rootfs")"#,
             #"pivot_root(".", ".")"#,
-            #"umount2(".", 2)"#,
+            #"umount2(".", MNT_DETACH)"#,
             #"chdir("/")"#,
             #"mount("proc", "/proc", "proc", 0, NULL)"#,
         ])
