@@ -8,7 +8,7 @@ extension Plan {
     public var canonicalText: String {
         var lines: [String] = []
         if !namespaces.isEmpty {
-            lines.append("unshare " + Namespace.allCases.filter(namespaces.contains).map(\.rawValue).joined(separator: " "))
+            lines.append("unshare " + namespaces.names)
         }
         for m in uidMaps { lines.append("map uid \(m.inside) \(m.outside) \(m.count)") }
         for m in gidMaps { lines.append("map gid \(m.inside) \(m.outside) \(m.count)") }

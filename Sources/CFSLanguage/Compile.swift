@@ -32,10 +32,36 @@ public struct Compilation: Sendable {
     /// when there are no diagnostics; a script starts from an empty one.
     public var state: PlanBuilder
     /// The lines of the text and of each `load`ed file, by file name, for carets.
-    public var sources: [String: [String]] = [:]
+    public var sources = SourceFiles()
     /// 0 when there is nothing to report. Otherwise 2 — unless every problem is an
     /// `exec` whose command cannot run, which keeps its own status (126, 127) as sh does.
     public var status: Int32 = 0
+}
+
+/// The lines of each compiled file, by file name. A short list searched by name, not a
+/// `[String: [String]]`: a script is one file and a handful of `load`ed ones, and a
+/// dictionary costs every start its generic metadata and a runtime scan of every
+/// conformance record for `String: Hashable` (issue 13).
+public struct SourceFiles: Sendable, Sequence {
+    private var files: [SourceFile] = []
+    public struct SourceFile: Sendable {
+        public var name: String
+        public var lines: [String]
+    }
+    public init() {}
+    public subscript(name: String) -> [String]? {
+        get { files.first { $0.name == name }?.lines }
+        set {
+            let at = files.firstIndex { $0.name == name }
+            switch (at, newValue) {
+            case (let at?, let lines?): files[at].lines = lines
+            case (let at?, nil): files.remove(at: at)
+            case (nil, let lines?): files.append(SourceFile(name: name, lines: lines))
+            case (nil, nil): break
+            }
+        }
+    }
+    public func makeIterator() -> IndexingIterator<[SourceFile]> { files.makeIterator() }
 }
 
 /// How deep `load` may nest (a file that loads itself stops here).
@@ -61,7 +87,7 @@ private struct Compiler {
     var found: [(key: SourceLocation, diagnostic: Diagnostic)] = []
     var scriptErrors = 0
     var execStatus: Int32?
-    var sources: [String: [String]] = [:]
+    var sources = SourceFiles()
     var lastExec: [String]?
 
     init(state: PlanBuilder, host: HostFacts?, context: ExpansionContext) {

@@ -7,7 +7,7 @@
 ///   uid/gid maps, cgroup limits) or read by the child once (trace, init, user);
 /// - `steps`, the child's ordered actions, applied in the order written by one loop.
 public struct Plan: Sendable {
-    public var namespaces: Set<Namespace> = []
+    public var namespaces: Namespaces = []
     public var uidMaps: [IDMap] = []
     public var gidMaps: [IDMap] = []
     public var limits = Limits()
@@ -48,6 +48,73 @@ public enum Namespace: String, CaseIterable, Hashable, Sendable, Comparable {
     case uts, pid, mount, ipc, net, user, cgroup, time
     public static func < (a: Namespace, b: Namespace) -> Bool {
         allCases.firstIndex(of: a)! < allCases.firstIndex(of: b)!
+    }
+}
+
+/// The plan's namespaces as the clone3(2) flags that make them (linux/sched.h). A bit
+/// set, not a `Set<Namespace>`: the plan is built on the start path of both the parent
+/// and the child, and a `Set` there costs the runtime its generic metadata and a scan
+/// of every conformance record (`Namespace: Hashable`) on each start (issue 13).
+public struct Namespaces: OptionSet, Hashable, Sendable {
+    public let rawValue: UInt64
+    public init(rawValue: UInt64) { self.rawValue = rawValue }
+    public init(_ namespace: Namespace) { rawValue = namespace.cloneFlag }
+    public init(_ list: [Namespace]) {
+        rawValue = list.reduce(0) { $0 | $1.cloneFlag }
+    }
+    public static var uts: Namespaces { Namespaces(.uts) }
+    public static var pid: Namespaces { Namespaces(.pid) }
+    public static var mount: Namespaces { Namespaces(.mount) }
+    public static var ipc: Namespaces { Namespaces(.ipc) }
+    public static var net: Namespaces { Namespaces(.net) }
+    public static var user: Namespaces { Namespaces(.user) }
+    public static var cgroup: Namespaces { Namespaces(.cgroup) }
+    public static var time: Namespaces { Namespaces(.time) }
+
+    /// The members' names in the language's order (`uts pid mount ipc net user cgroup
+    /// time`), separated by spaces. Walks the enum by position: no array on the way.
+    public var names: String {
+        var text = ""
+        var position = 0
+        while let namespace = Namespace(position: position) {
+            if contains(Namespaces(namespace)) {
+                text += text.isEmpty ? namespace.rawValue : " " + namespace.rawValue
+            }
+            position += 1
+        }
+        return text
+    }
+}
+
+extension Namespace {
+    /// clone3(2)'s CLONE_NEW* flag (linux/sched.h; SandboxTests check them against the
+    /// C headers').
+    public var cloneFlag: UInt64 {
+        switch self {
+        case .uts: return 0x0400_0000
+        case .pid: return 0x2000_0000
+        case .mount: return 0x0002_0000
+        case .ipc: return 0x0800_0000
+        case .net: return 0x4000_0000
+        case .user: return 0x1000_0000
+        case .cgroup: return 0x0200_0000
+        case .time: return 0x0000_0080
+        }
+    }
+
+    /// The namespace at `position` in the language's order (`allCases`), nil past the last.
+    init?(position: Int) {
+        switch position {
+        case 0: self = .uts
+        case 1: self = .pid
+        case 2: self = .mount
+        case 3: self = .ipc
+        case 4: self = .net
+        case 5: self = .user
+        case 6: self = .cgroup
+        case 7: self = .time
+        default: return nil
+        }
     }
 }
 

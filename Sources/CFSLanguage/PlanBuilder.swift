@@ -32,7 +32,7 @@ public struct PlanBuilder: Sendable {
     private struct Entry: Sendable {
         var command: PlanCommand
         var applied: Bool
-        var newNamespaces: [Namespace]
+        var newNamespaces: Namespaces
         var previousTrace: Bool
         var previousView: RootView?
         var previousSearchPath: String
@@ -73,9 +73,9 @@ public struct PlanBuilder: Sendable {
         if let blocking = blockingProblem(command, at: location) {
             return problems + [blocking]
         }
-        var newNamespaces: [Namespace] = []
+        var newNamespaces: Namespaces = []
         if case .unshare(let list) = command {
-            newNamespaces = Namespace.allCases.filter { list.contains($0) && !plan.namespaces.contains($0) }
+            newNamespaces = Namespaces(list).subtracting(plan.namespaces)
         }
         added.append(Entry(command: command, applied: true, newNamespaces: newNamespaces,
                            previousTrace: plan.trace, previousView: view, previousSearchPath: searchPath,
@@ -116,7 +116,7 @@ public struct PlanBuilder: Sendable {
     /// What is wrong with the command that does not stop it counting as written.
     private func check(_ command: PlanCommand, at location: SourceLocation, host: HostFacts?) -> Diagnostic? {
         let needs = command.id.needs
-        if let needed = needs.namespace, !plan.namespaces.contains(needed) {
+        if let needed = needs.namespace, !plan.namespaces.contains(Namespaces(needed)) {
             return Diagnostic("'\(command.displayName)' needs 'unshare \(needed.rawValue)' first", at: location,
                               fix: "add 'unshare \(needed.rawValue)' before this line: \(needs.why ?? "")")
         }
@@ -178,7 +178,7 @@ public struct PlanBuilder: Sendable {
         case .sysfs: shown = .net
         case .tmpfs, .bind, .rbind, .overlay, .dev: return nil
         }
-        if !plan.namespaces.contains(shown) {
+        if !plan.namespaces.contains(Namespaces(shown)) {
             return Diagnostic("'mount \(mount.kind.rawValue)' in a user namespace needs 'unshare \(shown.rawValue)' too (EPERM): it shows a \(shown.rawValue) namespace, which must belong to the new user namespace",
                               at: location, fix: "add \(shown.rawValue) to the 'unshare' line")
         }
@@ -262,7 +262,7 @@ public struct PlanBuilder: Sendable {
     private mutating func apply(_ command: PlanCommand, at location: SourceLocation, host: HostFacts?) -> Diagnostic? {
         if let key = onceKey(command) { settings.append((key, location)) }
         switch command {
-        case .unshare(let list): plan.namespaces.formUnion(list)
+        case .unshare(let list): plan.namespaces.formUnion(Namespaces(list))
         case .map(.uid, let m): plan.uidMaps.append(m)
         case .map(.gid, let m): plan.gidMaps.append(m)
         case .limit(.pids(let n)): plan.limits.pids = n

@@ -7,23 +7,8 @@ import CFSLanguage
 // The parent: clone the child into its namespaces, hand it the plan, say "go", wait.
 // The protocol is drawn in Protocol.swift.
 
-/// clone3 flags for the plan's namespaces.
-func cloneFlags(_ namespaces: Set<Namespace>) -> UInt64 {
-    var flags: UInt64 = 0
-    for namespace in namespaces {
-        switch namespace {
-        case .uts: flags |= UInt64(CFS_CLONE_NEWUTS)
-        case .pid: flags |= UInt64(CFS_CLONE_NEWPID)
-        case .mount: flags |= UInt64(CFS_CLONE_NEWNS)
-        case .ipc: flags |= UInt64(CFS_CLONE_NEWIPC)
-        case .net: flags |= UInt64(CFS_CLONE_NEWNET)
-        case .user: flags |= UInt64(CFS_CLONE_NEWUSER)
-        case .cgroup: flags |= UInt64(CFS_CLONE_NEWCGROUP)
-        case .time: flags |= UInt64(CFS_CLONE_NEWTIME)
-        }
-    }
-    return flags
-}
+/// clone3 flags for the plan's namespaces: the bit set holds them already (Plan.swift).
+func cloneFlags(_ namespaces: Namespaces) -> UInt64 { namespaces.rawValue }
 
 func runParent(_ plan: Plan, argv: [String], options: RunOptions, kernel: any Kernel) -> RunOutcome {
     let planPipe, syncPipe, errorPipe: (read: Int32, write: Int32)
@@ -210,5 +195,5 @@ func parentOutcome(status: Int32, record: String, handedOver: Bool, parentFailur
 
 private func namespaceList(_ plan: Plan) -> String {
     plan.namespaces.isEmpty ? "no new namespaces"
-        : "unshare " + plan.namespaces.sorted().map(\.rawValue).joined(separator: " ")
+        : "unshare " + plan.namespaces.names
 }

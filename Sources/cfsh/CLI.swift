@@ -9,10 +9,10 @@ enum CLI {
 
     static func main(_ arguments: [String]) -> Int32 {
         let invocation: Invocation
-        switch Invocation.parse(arguments) {
-        case .success(let parsed): invocation = parsed
-        case .failure(let usage):
-            Output.err("cfsh: \(usage.message)\n" + Invocation.usage)
+        do {
+            invocation = try Invocation.parse(arguments)
+        } catch {
+            Output.err("cfsh: " + error.message + "\n" + Invocation.usage)
             return 2
         }
         switch invocation {

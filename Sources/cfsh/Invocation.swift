@@ -13,20 +13,22 @@ enum Invocation: Equatable {
 
     struct UsageError: Error, Equatable { var message: String }
 
-    /// `arguments` excludes argv[0].
-    static func parse(_ arguments: [String]) -> Result<Invocation, UsageError> {
+    /// `arguments` excludes argv[0]. Typed throws, not a `Result`: this runs on every
+    /// start, and `Result<Invocation, UsageError>` is generic metadata the runtime would
+    /// build on first use, with a scan of every conformance record for `UsageError: Error`.
+    static func parse(_ arguments: [String]) throws(UsageError) -> Invocation {
         var checkOnly = false
         var inline: String?
         var index = 0
         options: while index < arguments.count {
             let word = arguments[index]
             switch word {
-            case "-h", "--help": return .success(.help)
-            case "-V", "--version": return .success(.version)
+            case "-h", "--help": return .help
+            case "-V", "--version": return .version
             case "-n": checkOnly = true
             case "-c":
                 guard index + 1 < arguments.count else {
-                    return .failure(UsageError(message: "-c needs a script: cfsh -c 'unshare uts; exec hostname'"))
+                    throw UsageError(message: "-c needs a script: cfsh -c 'unshare uts; exec hostname'")
                 }
                 index += 1
                 inline = arguments[index]
@@ -36,7 +38,7 @@ enum Invocation: Equatable {
             case "-": break options
             default:
                 if word.hasPrefix("-") {
-                    return .failure(UsageError(message: "unknown option '\(word)'"))
+                    throw UsageError(message: "unknown option '\(word)'")
                 }
                 break options
             }
@@ -44,22 +46,22 @@ enum Invocation: Equatable {
         }
         let rest = Array(arguments[index...])
         if let inline {
-            return .success(.inline(script: inline, checkOnly: checkOnly, arguments: rest))
+            return .inline(script: inline, checkOnly: checkOnly, arguments: rest)
         }
         guard let first = rest.first else {
-            return .success(.standardInput(checkOnly: checkOnly, arguments: []))
+            return .standardInput(checkOnly: checkOnly, arguments: [])
         }
         if first == "-" {
-            return .success(.standardInput(checkOnly: checkOnly, arguments: Array(rest.dropFirst())))
+            return .standardInput(checkOnly: checkOnly, arguments: Array(rest.dropFirst()))
         }
         // `run` is the talk's verb unless options came first; a script named run is `./run`.
         if first == "run", index == 0 {
             guard rest.count > 1 else {
-                return .failure(UsageError(message: "run needs a command: cfsh run echo Hello, world"))
+                throw UsageError(message: "run needs a command: cfsh run echo Hello, world")
             }
-            return .success(.run(Array(rest.dropFirst())))
+            return .run(Array(rest.dropFirst()))
         }
-        return .success(.file(path: first, checkOnly: checkOnly, arguments: Array(rest.dropFirst())))
+        return .file(path: first, checkOnly: checkOnly, arguments: Array(rest.dropFirst()))
     }
 
     static let usage = """

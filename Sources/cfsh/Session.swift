@@ -13,7 +13,7 @@ struct Session {
     var state: PlanBuilder
     var lastStatus: Int32 = 0
     var context: ExpansionContext
-    var sources: [String: [String]] = [:]
+    var sources = SourceFiles()
     /// The interactive shell hands the terminal to the sandbox and lists its history.
     var terminalFD: Int32?
     var history: [String] = []

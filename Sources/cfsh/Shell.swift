@@ -104,7 +104,7 @@ enum Shell {
         let file = "<stdin>"
         // Positions count the lines of the session: `<stdin>:7:5` is the 7th line typed.
         let compiled = session.compile(Array(text.utf8), file: file, firstLine: number)
-        for (name, lines) in compiled.sources where name != file { session.sources[name] = lines }
+        for source in compiled.sources where source.name != file { session.sources[source.name] = source.lines }
         var lines = session.sources[file] ?? []
         while lines.count < number - 1 { lines.append("") }
         lines = Array(lines.prefix(number - 1)) + (compiled.sources[file] ?? [])
@@ -122,7 +122,7 @@ enum Shell {
     static func prompt(for plan: Plan) -> String {
         var parts: [String] = []
         if !plan.namespaces.isEmpty {
-            parts.append(plan.namespaces.sorted().map(\.rawValue).joined(separator: " "))
+            parts.append(plan.namespaces.names)
         }
         for step in plan.steps {
             if case .setHostname(let name) = step.action { parts.append(name) }

@@ -160,7 +160,7 @@ struct IntegrationTests {
     // Exit codes, through the engine's API (the CLI may refuse some of these before
     // anything runs, with 2).
 
-    func engineRun(_ namespaces: Set<Namespace>, _ argv: [String], steps: [Step] = [],
+    func engineRun(_ namespaces: Namespaces, _ argv: [String], steps: [Step] = [],
                    initProcess: Bool = true) -> RunOutcome {
         var options = RunOptions()
         options.executable = TestHost.cfsh

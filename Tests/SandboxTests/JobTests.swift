@@ -23,7 +23,7 @@ import Testing
         return (runParent(plan, argv: ["sleep", "100"], options: options, kernel: sys), sys)
     }
 
-    func limited(_ namespaces: Set<Namespace>) -> Plan {
+    func limited(_ namespaces: Namespaces) -> Plan {
         var plan = makePlan(namespaces)
         plan.limits.pids = 5
         return plan

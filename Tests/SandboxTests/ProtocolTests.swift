@@ -1,4 +1,5 @@
 import CFSLanguage
+import CLinux
 import Glibc
 import Testing
 @testable import Sandbox
@@ -47,7 +48,19 @@ import Testing
         #expect(cloneFlagNames(cloneFlags([.uts, .pid, .mount]))
                 == "CLONE_NEWNS|CLONE_NEWUTS|CLONE_NEWPID|SIGCHLD")
         #expect(cloneFlagNames(cloneFlags([])) == "SIGCHLD")
-        #expect(cloneFlags(Set(Namespace.allCases)).nonzeroBitCount == 8)
+        #expect(cloneFlags(Namespaces(Namespace.allCases)).nonzeroBitCount == 8)
+    }
+
+    /// The language's bit set (Plan.swift) holds the kernel's CLONE_NEW* values.
+    @Test func namespaceFlagsAreTheKernels() {
+        let kernel: [Namespace: UInt64] = [
+            .uts: UInt64(CFS_CLONE_NEWUTS), .pid: UInt64(CFS_CLONE_NEWPID), .mount: UInt64(CFS_CLONE_NEWNS), .ipc: UInt64(CFS_CLONE_NEWIPC),
+            .net: UInt64(CFS_CLONE_NEWNET), .user: UInt64(CFS_CLONE_NEWUSER), .cgroup: UInt64(CFS_CLONE_NEWCGROUP), .time: UInt64(CFS_CLONE_NEWTIME),
+        ]
+        for namespace in Namespace.allCases {
+            #expect(namespace.cloneFlag == kernel[namespace], "\(namespace)")
+        }
+        #expect(Namespaces([.time, .uts, .user]).names == "uts user time")
     }
 
     /// The parent's side against the double: a failure record on the error pipe becomes

@@ -4,7 +4,7 @@ import CFSLanguage
 let here = SourceLocation(file: "t.cfs", line: 1, column: 1)
 
 /// A plan from its parts, written the way the language would build it.
-func makePlan(_ namespaces: Set<Namespace> = [], _ steps: [Step] = [], user: UserIDs? = nil,
+func makePlan(_ namespaces: Namespaces = [], _ steps: [Step] = [], user: UserIDs? = nil,
               initProcess: Bool = true) -> Plan {
     var plan = Plan()
     plan.namespaces = namespaces

@@ -2,7 +2,7 @@ import Testing
 @testable import cfsh
 
 @Suite struct InvocationTests {
-    func parse(_ words: [String]) -> Invocation? { try? Invocation.parse(words).get() }
+    func parse(_ words: [String]) -> Invocation? { try? Invocation.parse(words) }
 
     @Test func noArgumentsReadsStandardInput() {
         #expect(parse([]) == .standardInput(checkOnly: false, arguments: []))
