@@ -1,0 +1,58 @@
+import Foundation
+import Testing
+import TestSupport
+
+/// README claims of the interactive shell, through a real pseudo-terminal (the suite's
+/// `withShell` checks the host around each session).
+extension InteractiveShellTests {
+    /// The pane's exit status once cfsh has left.
+    func exitStatus(_ shell: TmuxSession) throws -> Int32? {
+        try shell.waitFor("exit", timeout: 5) { _ in shell.paneIsDead }
+        return Int32((try shell.tmux(["display-message", "-p", "-t", shell.name, "#{pane_dead_status}"]))
+            .trimmingCharacters(in: .whitespacesAndNewlines))
+    }
+
+    @Test func ctrlDLeavesWithTheLastStatus() throws {
+        try withShell { shell, _ in
+            try shell.type("unshare uts pid")
+            try shell.type("exec sh -c 'hostname x; exit 5'")
+            try shell.waitFor("prompt after exec") { $0.split(separator: "\n").last == "cfs[uts pid]>" }
+            SandboxCounter.note()
+            try shell.key("C-d")
+            #expect(try exitStatus(shell) == 5)
+        }
+    }
+
+    @Test func exitNLeavesWithN() throws {
+        try withShell { shell, _ in
+            try shell.type("exit 3")
+            #expect(try exitStatus(shell) == 3)
+        }
+    }
+
+    /// `history` lists the typed lines; a line with an error is kept there but never
+    /// enters the plan.
+    @Test func historyKeepsAnErrorLineThePlanDoesNot() throws {
+        try withShell { shell, home in
+            try shell.type("unshare uts")
+            try shell.type("set hostnme c")
+            try shell.waitFor("did you mean 'hostname'")
+            try shell.type("show")
+            try shell.waitFor("the plan") { $0.split(separator: "\n").last == "cfs[uts]>" }
+            try shell.type("history")
+            try shell.waitFor("history listing") { screen in
+                let lines = screen.split(separator: "\n").map { $0.trimmingCharacters(in: .whitespaces) }
+                return lines.contains("1  unshare uts") && lines.contains("2  set hostnme c")
+                    && lines.contains("3  show") && lines.contains("4  history")
+            }
+            // `show` printed the plan: only the good line.
+            let screen = shell.screen
+            let shown = screen.components(separatedBy: "cfs[uts]> show\n").last ?? ""
+            #expect(shown.hasPrefix("unshare uts\ncfs[uts]>"), "\(screen)")
+            try shell.type("quit")
+            try shell.waitFor("exit", timeout: 5) { _ in shell.paneIsDead }
+            let saved = try String(contentsOfFile: home + "/.cfsh_history", encoding: .utf8)
+            #expect(saved.contains("set hostnme c\n"), "\(saved)")
+        }
+    }
+}
