@@ -82,15 +82,16 @@ import TestSupport
         let directory = try Cfsh.run([NSTemporaryDirectory()])
         #expect(directory.status == 2)
         #expect(directory.stderr.contains("Is a directory"))
+    }
 
-        if getuid() == 0 {
-            let (file, dir) = try Cfsh.temporaryFile(Data("print hidden\n".utf8))
-            defer { try? FileManager.default.removeItem(atPath: dir) }
-            try FileManager.default.setAttributes([.posixPermissions: 0o700], ofItemAtPath: dir)
-            let denied = try Cfsh.run([file], user: "65534")
-            #expect(denied.status == 2)
-            #expect(denied.stderr.contains("Permission denied"))
-        }
+    @Test(.needs(.root)) func aScriptTheUserCannotReadIsAnError() throws {
+        try requireHost(.root)
+        let (file, dir) = try Cfsh.temporaryFile(Data("print hidden\n".utf8))
+        defer { try? FileManager.default.removeItem(atPath: dir) }
+        try FileManager.default.setAttributes([.posixPermissions: 0o700], ofItemAtPath: dir)
+        let denied = try Cfsh.run([file], user: "65534")
+        #expect(denied.status == 2)
+        #expect(denied.stderr.contains("Permission denied"))
     }
 
     @Test func scriptArgumentsAndShebang() throws {
