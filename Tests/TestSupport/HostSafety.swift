@@ -49,7 +49,7 @@ public struct HostSnapshot: Equatable {
         hostname = TestHost.read("/proc/sys/kernel/hostname")
         domainname = TestHost.read("/proc/sys/kernel/domainname")
         mountinfo = TestHost.read(process + "/mountinfo").split(separator: "\n").map(String.init)
-        cgroups = HostSnapshot.cgroupDirectories()
+        cgroups = HostSnapshot.cgroupDirectories().filter { !HostSnapshot.isAnotherRunsCgroup($0) }
         links = HostSnapshot.networkLinks(process)
         descriptors = HostSnapshot.openDescriptors()
         self.canary = HostSnapshot.files(canary)
@@ -71,6 +71,20 @@ public struct HostSnapshot: Equatable {
             walk(mountPoint, into: &result)
         }
         return result.sorted()
+    }
+
+    /// A cgroup cfsh made for a run that is not this test's: cfsh names it `cfsh-PID`
+    /// after its parent process, and PID is alive in a session no run of this test led
+    /// (another suite's, or another user's, sandbox on a shared machine). cfsh removes
+    /// its cgroup before its parent exits, so a leaked one is still seen.
+    public static func isAnotherRunsCgroup(_ path: String) -> Bool {
+        let name = path.split(separator: "/").last ?? ""
+        guard name.hasPrefix("cfsh-"), let pid = Int32(name.dropFirst(5)), pid != getpid() else { return false }
+        let stat = TestHost.read("/proc/\(pid)/stat")
+        guard let close = stat.lastIndex(of: ")") else { return false }  // gone: not another run's
+        let fields = stat[stat.index(after: close)...].split(separator: " ")
+        guard fields.count > 3, let session = Int32(fields[3]) else { return false }
+        return !SandboxCounter.startedSessions.contains(session) && !SandboxCounter.startedSessions.contains(pid)
     }
 
     static func walk(_ directory: String, into result: inout [String]) {
