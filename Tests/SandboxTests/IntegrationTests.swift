@@ -112,8 +112,9 @@ struct IntegrationTests {
     @Test func onlyStdioIsVisibleInTheSandbox() {
         withHostUnchanged { marker in
             // The init closes its copy of the error pipe as soon as posix_spawn returns,
-            // which is a few microseconds after the command starts: look once it runs.
-            let run = cfsh("unshare pid mount; chroot \(rootfs); mount proc /proc; exec sh -c 'sleep 0.1; ls /proc/1/fd; ls /proc/$$/fd; true'", marker)
+            // which is a few microseconds after the command starts: poll (2 s at most)
+            // until it has, then look.
+            let run = cfsh("unshare pid mount; chroot \(rootfs); mount proc /proc; exec sh -c 'i=0; while [ $(ls /proc/1/fd | wc -l) -gt 3 ] && [ $i -lt 200 ]; do sleep 0.01; i=$((i+1)); done; ls /proc/1/fd; ls /proc/$$/fd; true'", marker)
             #expect(run.status == 0, "\(run.stderr)")
             // The init (PID 1) and the command (sh, PID 2): stdio only.
             // (ls runs as a child of sh, so its own directory fd is not in the listing.)

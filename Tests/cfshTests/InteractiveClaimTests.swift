@@ -15,8 +15,12 @@ extension InteractiveShellTests {
     @Test func ctrlDLeavesWithTheLastStatus() throws {
         try withShell { shell, _ in
             try shell.type("unshare uts pid")
-            try shell.type("exec sh -c 'hostname x; exit 5'")
-            try shell.waitFor("prompt after exec") { $0.split(separator: "\n").last == "cfs[uts pid]>" }
+            try shell.waitFor("cfs[uts pid]>")
+            // (the command prints what its line does not, so the wait is for its output)
+            try shell.type("exec sh -c 'hostname x; echo ran-$((2+3)); exit 5'")
+            try shell.waitFor("the command's output and the prompt after it") {
+                $0.split(separator: "\n").suffix(2) == ["ran-5", "cfs[uts pid]>"]
+            }
             SandboxCounter.note()
             try shell.key("C-d")
             #expect(try exitStatus(shell) == 5)
