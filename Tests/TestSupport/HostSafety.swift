@@ -49,7 +49,8 @@ public struct HostSnapshot: Equatable {
         hostname = TestHost.read("/proc/sys/kernel/hostname")
         domainname = TestHost.read("/proc/sys/kernel/domainname")
         mountinfo = TestHost.read(process + "/mountinfo").split(separator: "\n").map(String.init)
-        cgroups = HostSnapshot.cgroupDirectories().filter { !HostSnapshot.isAnotherRunsCgroup($0) }
+        cgroups = HostSnapshot.cgroupDirectories()
+            .filter { !HostSnapshot.isAnotherRunsCgroup($0) && !HostSnapshot.isOccupiedByOthers($0) }
         links = HostSnapshot.networkLinks(process)
         descriptors = HostSnapshot.openDescriptors()
         self.canary = HostSnapshot.files(canary)
@@ -85,6 +86,22 @@ public struct HostSnapshot: Equatable {
         let fields = stat[stat.index(after: close)...].split(separator: " ")
         guard fields.count > 3, let session = Int32(fields[3]) else { return false }
         return !SandboxCounter.startedSessions.contains(session) && !SandboxCounter.startedSessions.contains(pid)
+    }
+
+    /// A cgroup below a mount point holding a live process that is neither this test
+    /// runner nor in a session a run of this test led: someone else's (the machine's own
+    /// per-command cgroups come and go while the tests run). Its subdirectories are
+    /// still looked at: cfsh makes its own below the runner's.
+    public static func isOccupiedByOthers(_ path: String) -> Bool {
+        let procs = TestHost.read(path + "/cgroup.procs").split(separator: "\n").compactMap { Int32($0) }
+        let sessions = SandboxCounter.startedSessions, me = getpid()
+        return procs.contains { pid in
+            if pid == me || sessions.contains(pid) { return false }
+            let stat = TestHost.read("/proc/\(pid)/stat")
+            guard let close = stat.lastIndex(of: ")") else { return false }
+            let fields = stat[stat.index(after: close)...].split(separator: " ")
+            return !(fields.count > 3 && Int32(fields[3]).map(sessions.contains) == true)
+        }
     }
 
     static func walk(_ directory: String, into result: inout [String]) {

@@ -6,10 +6,15 @@ import TestSupport
 /// `withShell` checks the host around each session).
 extension InteractiveShellTests {
     /// The pane's exit status once cfsh has left.
+    /// (tmux may mark the pane dead a moment before it has the status: poll for both.)
     func exitStatus(_ shell: TmuxSession) throws -> Int32? {
-        try shell.waitFor("exit", timeout: 5) { _ in shell.paneIsDead }
-        return Int32((try shell.tmux(["display-message", "-p", "-t", shell.name, "#{pane_dead_status}"]))
-            .trimmingCharacters(in: .whitespacesAndNewlines))
+        var status: Int32?
+        try shell.waitFor("exit status", timeout: 5) { _ in
+            status = Int32(((try? shell.tmux(["display-message", "-p", "-t", shell.name, "#{pane_dead}:#{pane_dead_status}"])) ?? "")
+                .trimmingCharacters(in: .whitespacesAndNewlines).split(separator: ":").dropFirst().first ?? "")
+            return shell.paneIsDead && status != nil
+        }
+        return status
     }
 
     @Test func ctrlDLeavesWithTheLastStatus() throws {
@@ -22,8 +27,10 @@ extension InteractiveShellTests {
                 $0.split(separator: "\n").suffix(2) == ["ran-5", "cfs[uts pid]>"]
             }
             SandboxCounter.note()
+            try shell.waitForLineEditor()
             try shell.key("C-d")
-            #expect(try exitStatus(shell) == 5)
+            let status = try exitStatus(shell)
+            #expect(status == 5, "\(shell.screen)")
         }
     }
 

@@ -1,4 +1,5 @@
 import Foundation
+import TestSupport
 
 /// A private tmux server (its own socket, `-L`) running cfsh in a real pseudo-terminal,
 /// driven as a person would: keys in, screen out. Killed (by its socket) when done;
@@ -39,6 +40,16 @@ final class TmuxSession {
             while Date() < deadline && FileManager.default.fileExists(atPath: "/proc/\(serverPID)") { usleep(10_000) }
         }
         try? FileManager.default.removeItem(atPath: directory)
+    }
+
+    /// Waits until the pane's terminal is out of canonical mode: cfsh's line editor is
+    /// reading keys (a key typed before that meets the terminal as the last command
+    /// left it).
+    func waitForLineEditor(timeout: Double = 5) throws {
+        let tty = (try tmux(["display-message", "-p", "-t", name, "#{pane_tty}"])).trimmingCharacters(in: .whitespacesAndNewlines)
+        try waitFor("the line editor on \(tty)", timeout: timeout) { _ in
+            TestHost.run(argv: ["/bin/stty", "-F", tty, "-a"], newSession: false).stdout.contains("-icanon")
+        }
     }
 
     /// Whether a process whose command starts with `command` runs below the pane.
