@@ -74,18 +74,22 @@ public struct HostSnapshot: Equatable {
         return result.sorted()
     }
 
-    /// A cgroup cfsh made for a run that is not this test's: cfsh names it `cfsh-PID`
-    /// after its parent process, and PID is alive in a session no run of this test led
-    /// (another suite's, or another user's, sandbox on a shared machine). cfsh removes
-    /// its cgroup before its parent exits, so a leaked one is still seen.
+    /// A cgroup cfsh made for a run that is not this test's. cfsh names its cgroup
+    /// `cfsh-PID` after its own (parent) process: this test's are named after a cfsh it
+    /// started (the leader of a session it started), a process in such a session, or the
+    /// test runner itself (the engine run in-process). Any other `cfsh-PID` is another
+    /// suite's, or another user's, on a shared machine.
     public static func isAnotherRunsCgroup(_ path: String) -> Bool {
         let name = path.split(separator: "/").last ?? ""
-        guard name.hasPrefix("cfsh-"), let pid = Int32(name.dropFirst(5)), pid != getpid() else { return false }
+        guard name.hasPrefix("cfsh-"), let pid = Int32(name.dropFirst(5)) else { return false }
+        let sessions = SandboxCounter.startedSessions
+        if pid == getpid() || sessions.contains(pid) { return false }
         let stat = TestHost.read("/proc/\(pid)/stat")
-        guard let close = stat.lastIndex(of: ")") else { return false }  // gone: not another run's
-        let fields = stat[stat.index(after: close)...].split(separator: " ")
-        guard fields.count > 3, let session = Int32(fields[3]) else { return false }
-        return !SandboxCounter.startedSessions.contains(session) && !SandboxCounter.startedSessions.contains(pid)
+        if let close = stat.lastIndex(of: ")") {
+            let fields = stat[stat.index(after: close)...].split(separator: " ")
+            if fields.count > 3, let session = Int32(fields[3]), sessions.contains(session) { return false }
+        }
+        return true
     }
 
     /// A cgroup below a mount point holding a live process that is neither this test

@@ -9,7 +9,10 @@ extension InteractiveShellTests {
     /// (tmux may mark the pane dead a moment before it has the status: poll for both.)
     func exitStatus(_ shell: TmuxSession) throws -> Int32? {
         var status: Int32?
-        try shell.waitFor("exit status", timeout: 5) { _ in
+        let tty = (try shell.tmux(["display-message", "-p", "-t", shell.name, "#{pane_tty}"])).trimmingCharacters(in: .whitespacesAndNewlines)
+        // What runs on the pane's terminal, and in which state, if cfsh does not leave.
+        let processes = { TestHost.run(argv: ["/bin/ps", "-o", "pid,pgid,tpgid,stat,wchan:20,cmd", "-t", String(tty.dropFirst(5))], newSession: false).stdout }
+        try shell.waitFor("exit status (\(processes()))", timeout: 5) { _ in
             status = Int32(((try? shell.tmux(["display-message", "-p", "-t", shell.name, "#{pane_dead}:#{pane_dead_status}"])) ?? "")
                 .trimmingCharacters(in: .whitespacesAndNewlines).split(separator: ":").dropFirst().first ?? "")
             return shell.paneIsDead && status != nil
