@@ -12,10 +12,15 @@ extension InteractiveShellTests {
         let tty = (try shell.tmux(["display-message", "-p", "-t", shell.name, "#{pane_tty}"])).trimmingCharacters(in: .whitespacesAndNewlines)
         // What runs on the pane's terminal, and in which state, if cfsh does not leave.
         let processes = { TestHost.run(argv: ["/bin/ps", "-o", "pid,pgid,tpgid,stat,wchan:20,cmd", "-t", String(tty.dropFirst(5))], newSession: false).stdout }
-        try shell.waitFor("exit status (\(processes()))", timeout: 5) { _ in
-            status = Int32(((try? shell.tmux(["display-message", "-p", "-t", shell.name, "#{pane_dead}:#{pane_dead_status}"])) ?? "")
-                .trimmingCharacters(in: .whitespacesAndNewlines).split(separator: ":").dropFirst().first ?? "")
-            return shell.paneIsDead && status != nil
+        do {
+            try shell.waitFor("exit status", timeout: 5) { _ in
+                status = Int32(((try? shell.tmux(["display-message", "-p", "-t", shell.name, "#{pane_dead}:#{pane_dead_status}"])) ?? "")
+                    .trimmingCharacters(in: .whitespacesAndNewlines).split(separator: ":").dropFirst().first ?? "")
+                return shell.paneIsDead && status != nil
+            }
+        } catch {
+            Issue.record("cfsh did not leave; on its terminal:\n\(processes())")
+            throw error
         }
         return status
     }
