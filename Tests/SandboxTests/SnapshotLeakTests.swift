@@ -45,6 +45,27 @@ struct SnapshotLeakTests {
         #expect(HostSnapshot().differences(from: before) == [])
     }
 
+    /// cfsh names its cgroup `cfsh-PID` after itself: one named after a cfsh this test
+    /// started is the test's, and seen even after that cfsh is gone; one named after a
+    /// process of someone else's (here PID 1) is another suite's, and left out.
+    @Test func aLeakedCfshCgroupIsTheTestsAndAnothersIsNot() throws {
+        try requireHost(.sandbox)
+        SandboxCounter.forgetSessions()
+        defer { SandboxCounter.forgetSessions() }
+        var cfshPID: pid_t = 0
+        let run = TestHost.run(["-c", "exec true"]) { cfshPID = $0 }
+        #expect(run.status == 0, "\(run.stderr)")
+        let before = HostSnapshot()
+        let ours = "/sys/fs/cgroup/pids/cfsh-\(cfshPID)", theirs = "/sys/fs/cgroup/pids/cfsh-1"
+        try #require(mkdir(ours, 0o755) == 0 && mkdir(theirs, 0o755) == 0, "\(String(cString: strerror(errno)))")
+        defer { rmdir(ours); rmdir(theirs) }
+        let leaked = HostSnapshot().differences(from: before)
+        #expect(leaked == ["cgroup directories changed: added [\"\(ours)\"], removed []"], "\(leaked)")
+        rmdir(ours)
+        rmdir(theirs)
+        #expect(HostSnapshot().differences(from: before) == [])
+    }
+
     /// A helper process in a mount and network namespace of its own: the snapshot reads
     /// its /proc/PID/mountinfo and /proc/PID/net/dev, as it reads /proc/self's for the
     /// host, and the leak happens in there.
