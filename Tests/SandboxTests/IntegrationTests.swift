@@ -7,7 +7,7 @@ import TestSupport
 
 /// The talk's six steps, for real, as root (issue 3, item 8): each asserts what the
 /// step's transcript shows. Serialized: they share the host they check.
-@Suite(.serialized, .enabled(if: TestHost.available))
+@Suite(.serialized, .needs(.sandbox))
 struct IntegrationTests {
     let rootfs = TestHost.rootfs
 
@@ -43,13 +43,12 @@ struct IntegrationTests {
         }
     }
 
-    @Test func namespacesDifferFromTheHosts() {
-        withHostUnchanged { marker in
+    @Test func namespacesDifferFromTheHosts() throws {
+        try withHostUnchanged { marker in
             let run = cfsh("unshare uts pid mount; exec sh -c 'readlink /proc/self/ns/uts /proc/self/ns/pid /proc/self/ns/mnt /proc/self/ns/net'", marker)
             let host = ["uts", "pid", "mnt", "net"].map { TestHost.link("/proc/self/ns/\($0)") }
             #expect(run.status == 0)
-            #expect(run.lines.count == 4)
-            guard run.lines.count == 4 else { return }
+            try #require(run.lines.count == 4, "\(run.stdout) \(run.stderr)")
             for i in 0..<3 { #expect(run.lines[i] != host[i], "\(host[i])") }
             #expect(run.lines[3] == host[3], "net was not unshared")
         }
@@ -80,16 +79,15 @@ struct IntegrationTests {
             // The host sees the sandbox's root through /proc/PID/root while it runs.
             var seenRoot = ""
             let run = TestHost.run(["-c", "set trace on; unshare uts pid mount; set hostname container; chroot \(rootfs); exec sh -c 'ls /; echo proc:; ls /proc; sleep 1'"],
-                               marker: marker) { process in
-                let deadline = Date().addingTimeInterval(5)
-                while Date() < deadline && seenRoot != TestHost.rootfs {
+                               marker: marker) { cfsh in
+                TestHost.waitUntil(timeout: 5) {
                     // The init is the only child of cfsh: its host pid is on the trace
                     // line, but the children list needs no parsing.
-                    let children = TestHost.read("/proc/\(process.processIdentifier)/task/\(process.processIdentifier)/children")
+                    let children = TestHost.read("/proc/\(cfsh)/task/\(cfsh)/children")
                     if let pid = children.split(separator: " ").first {
                         seenRoot = TestHost.link("/proc/\(pid)/root")
                     }
-                    usleep(10_000)
+                    return seenRoot == TestHost.rootfs
                 }
             }
             #expect(run.status == 0, "\(run.stderr)")
@@ -114,8 +112,9 @@ struct IntegrationTests {
     @Test func onlyStdioIsVisibleInTheSandbox() {
         withHostUnchanged { marker in
             // The init closes its copy of the error pipe as soon as posix_spawn returns,
-            // which is a few microseconds after the command starts: look once it runs.
-            let run = cfsh("unshare pid mount; chroot \(rootfs); mount proc /proc; exec sh -c 'sleep 0.1; ls /proc/1/fd; ls /proc/$$/fd; true'", marker)
+            // which is a few microseconds after the command starts: poll (2 s at most)
+            // until it has, then look.
+            let run = cfsh("unshare pid mount; chroot \(rootfs); mount proc /proc; exec sh -c 'i=0; while [ $(ls /proc/1/fd | wc -l) -gt 3 ] && [ $i -lt 200 ]; do sleep 0.01; i=$((i+1)); done; ls /proc/1/fd; ls /proc/$$/fd; true'", marker)
             #expect(run.status == 0, "\(run.stderr)")
             // The init (PID 1) and the command (sh, PID 2): stdio only.
             // (ls runs as a child of sh, so its own directory fd is not in the listing.)
@@ -126,8 +125,8 @@ struct IntegrationTests {
     @Test func tmpfsAndReadOnlyBindMounts() {
         withHostUnchanged { marker in
             let run = cfsh("""
-                unshare mount pid; chroot \(rootfs); mount tmpfs /tmp size=1m,mode=700; \
-                mount bind /etc /root ro; mount proc /proc; \
+                unshare mount pid; mount bind \(TestHost.canary) \(rootfs)/root ro; \
+                chroot \(rootfs); mount tmpfs /tmp size=1m,mode=700; mount proc /proc; \
                 exec sh -c 'grep " /tmp \\| /root " /proc/self/mounts; touch /root/x 2>&1 || echo denied'
                 """, marker)
             #expect(run.status == 0, "\(run.stderr)")
@@ -148,10 +147,20 @@ struct IntegrationTests {
     @Test func signalsAreForwardedToTheSandbox() {
         withHostUnchanged { marker in
             let started = Date()
-            let run = TestHost.run(["-c", "unshare pid; exec sleep 20"], marker: marker) { process in
-                usleep(300_000)
-                kill(process.processIdentifier, SIGTERM)
+            var commandRan = false
+            let run = TestHost.run(["-c", "unshare pid; exec sleep 20"], marker: marker) { cfsh in
+                // Signal once the command runs: cfsh -> its init -> sleep.
+                commandRan = TestHost.waitUntil(timeout: 5) {
+                    let inits = TestHost.read("/proc/\(cfsh)/task/\(cfsh)/children").split(separator: " ")
+                    return inits.contains { pid in
+                        TestHost.read("/proc/\(pid)/task/\(pid)/children").split(separator: " ").contains {
+                            TestHost.read("/proc/\($0)/cmdline").hasPrefix("sleep\0")
+                        }
+                    }
+                }
+                kill(cfsh, SIGTERM)
             }
+            #expect(commandRan, "the sandbox's sleep was never seen")
             #expect(run.status == 128 + SIGTERM)
             #expect(Date().timeIntervalSince(started) < 10)
         }
@@ -165,7 +174,10 @@ struct IntegrationTests {
         var options = RunOptions()
         options.executable = TestHost.cfsh
         let plan = makePlan(namespaces, steps, initProcess: initProcess)
-        return Sandbox.run(plan, argv: argv, options: options)
+        let outcome = Sandbox.run(plan, argv: argv, options: options)
+        // A run of the engine that asked for namespaces and got past their set-up.
+        if !namespaces.isEmpty && outcome.status != 125 { SandboxCounter.note() }
+        return outcome
     }
 
     @Test func exitCodes() {
@@ -221,7 +233,7 @@ struct IntegrationTests {
 
 /// The examples are teaching material and reproducible runs: each runs to completion
 /// without a terminal and shows what its step of the talk shows.
-@Suite(.serialized, .enabled(if: TestHost.available))
+@Suite(.serialized, .needs(.sandbox))
 struct ExampleTests {
     func example(_ name: String, _ marker: String) -> TestHost.Run {
         TestHost.run(["\(TestHost.repository)/examples/\(name)", TestHost.rootfs], marker: marker)
@@ -263,7 +275,7 @@ struct ExampleTests {
 
 /// `unshare user`, for real: as root, and as an unprivileged user (uid 65534) the way
 /// `unshare -r` works.
-@Suite(.serialized, .enabled(if: TestHost.available))
+@Suite(.serialized, .needs(.sandbox))
 struct UserNamespaceIntegrationTests {
     let nobody = "65534"
 
@@ -287,14 +299,9 @@ struct UserNamespaceIntegrationTests {
         }
     }
 
-    @Test func rootlessChrootAndProcInANewPIDNamespace() {
-        // What this kernel allows an unprivileged user, asked of unshare(1) first.
-        let probe = TestHost.shell("setpriv --reuid=65534 --regid=65534 --clear-groups unshare -rmpf mount -t proc proc /proc 2>/dev/null")
-        guard probe == 0 else {
-            print("skipped: this kernel does not let an unprivileged user mount proc in a new PID namespace (unshare -rmpf: \(probe))")
-            return
-        }
-        withHostUnchanged { marker in
+    // What this kernel allows an unprivileged user is asked of unshare(1) (-rmpf).
+    @Test(.needs(.rootless)) func rootlessChrootAndProcInANewPIDNamespace() {
+        withHostUnchanged(requiring: .rootless) { marker in
             let run = TestHost.run(["-c", "unshare user mount pid; chroot \(TestHost.rootfs); mount proc /proc; exec ps"],
                                    marker: marker, user: nobody)
             #expect(run.status == 0, "\(run.stderr)")
@@ -325,7 +332,7 @@ struct UserNamespaceIntegrationTests {
 }
 
 /// `pivot_root`, for real: the old root is gone, not just out of sight.
-@Suite(.serialized, .enabled(if: TestHost.available))
+@Suite(.serialized, .needs(.sandbox))
 struct PivotRootIntegrationTests {
     let nobody = "65534"
 
@@ -361,7 +368,7 @@ struct PivotRootIntegrationTests {
 }
 
 /// rlimit, cap and no_new_privs, for real: what the command's /proc/self/status says.
-@Suite(.serialized, .enabled(if: TestHost.available))
+@Suite(.serialized, .needs(.sandbox))
 struct PrivilegeIntegrationTests {
     func status(_ run: TestHost.Run, _ field: String) -> String? {
         run.lines.first { $0.hasPrefix(field + ":") }?.split(separator: "\t").last.map(String.init)
@@ -415,7 +422,7 @@ struct PrivilegeIntegrationTests {
 
 /// `net up lo`, for real. /sys shows the network namespace of whoever mounted it, so
 /// the sandbox mounts its own sysfs to see its loopback's flags.
-@Suite(.serialized, .enabled(if: TestHost.available))
+@Suite(.serialized, .needs(.sandbox))
 struct NetworkIntegrationTests {
     let script = "mount sysfs /sys; exec sh -c 'cat /sys/class/net/lo/flags; busybox ping -c1 -W2 127.0.0.1 >/dev/null 2>&1 && echo reachable || echo unreachable'"
 
@@ -438,7 +445,7 @@ struct NetworkIntegrationTests {
 }
 
 /// `mount dev` and `mount overlay`, for real, as root and rootless.
-@Suite(.serialized, .enabled(if: TestHost.available))
+@Suite(.serialized, .needs(.sandbox))
 struct DevicesIntegrationTests {
     let check = "exec sh -c 'ls /dev | tr \"\\n\" \" \"; echo; ls -l /dev/null | cut -c1; echo x > /dev/null && head -c4 /dev/urandom | wc -c; grep -c . /proc/self/mountinfo'"
 
@@ -484,7 +491,7 @@ struct DevicesIntegrationTests {
 }
 
 /// `limit`, for real: withHostUnchanged fails if any cgroup directory is left.
-@Suite(.serialized, .enabled(if: TestHost.available))
+@Suite(.serialized, .needs(.sandbox))
 struct CgroupIntegrationTests {
     @Test func pidsLimitStopsForksAndTheCgroupIsRemoved() {
         withHostUnchanged { marker in

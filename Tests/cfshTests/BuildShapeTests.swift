@@ -5,20 +5,17 @@ import TestSupport
 /// Guards the shape of the release build, so the start-up win cannot silently regress:
 /// cfsh starts twice per sandbox, and a dynamic or Foundation-linked binary starts 3 to
 /// 9 times slower (README, "Performance"). scripts/bench decides speed; this only guards the shape.
-/// scripts/test builds the release binary and names it in CFSH_RELEASE_BINARY.
-@Suite struct BuildShapeTests {
-    var binary: String? { ProcessInfo.processInfo.environment["CFSH_RELEASE_BINARY"] }
-
-    func elf() throws -> Data? {
-        guard let binary else {
-            print("skipped: CFSH_RELEASE_BINARY is not set (scripts/test sets it after scripts/build)")
-            return nil
-        }
-        return try Data(contentsOf: URL(fileURLWithPath: binary))
+/// The binary checked is the one every integration test runs: the release cfsh of
+/// scripts/setup (TestHost.cfsh). Missing, these tests are skipped — and fail under
+/// CFSH_REQUIRE_SANDBOX=1, as scripts/test runs them.
+@Suite(.needs(.releaseBinary)) struct BuildShapeTests {
+    func elf() throws -> Data {
+        try requireHost(.releaseBinary)
+        return try Data(contentsOf: URL(fileURLWithPath: TestHost.cfsh))
     }
 
     @Test func releaseBuildIsStaticallyLinked() throws {
-        guard let elf = try elf() else { return }
+        let elf = try elf()
         // ELF64: e_phoff at 32, e_phentsize at 54, e_phnum at 56; a dynamically linked
         // executable has a PT_INTERP (3) program header naming its loader (elf(5)).
         func integer<T: FixedWidthInteger>(_ offset: Int, _: T.Type) -> T {
@@ -35,7 +32,7 @@ import TestSupport
     }
 
     @Test func releaseBuildDoesNotContainFoundation() throws {
-        guard let elf = try elf() else { return }
+        let elf = try elf()
         // Swift mangles Foundation's symbols with the module name `10Foundation`; the
         // stdlib's own symbols never contain it.
         #expect(elf.range(of: Data("10Foundation".utf8)) == nil, "the release cfsh links Foundation")

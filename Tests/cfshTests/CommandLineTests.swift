@@ -1,5 +1,6 @@
 import Foundation
 import Testing
+import TestSupport
 
 /// The command line as a user meets it: exit codes, diagnostics, and bad input that must
 /// give exit 2 with one clear error — never a crash or a hang. Nothing here runs a sandbox.
@@ -81,15 +82,16 @@ import Testing
         let directory = try Cfsh.run([NSTemporaryDirectory()])
         #expect(directory.status == 2)
         #expect(directory.stderr.contains("Is a directory"))
+    }
 
-        if getuid() == 0 {
-            let (file, dir) = try Cfsh.temporaryFile(Data("print hidden\n".utf8))
-            defer { try? FileManager.default.removeItem(atPath: dir) }
-            try FileManager.default.setAttributes([.posixPermissions: 0o700], ofItemAtPath: dir)
-            let denied = try Cfsh.run([file], user: "65534")
-            #expect(denied.status == 2)
-            #expect(denied.stderr.contains("Permission denied"))
-        }
+    @Test(.needs(.root)) func aScriptTheUserCannotReadIsAnError() throws {
+        try requireHost(.root)
+        let (file, dir) = try Cfsh.temporaryFile(Data("print hidden\n".utf8))
+        defer { try? FileManager.default.removeItem(atPath: dir) }
+        try FileManager.default.setAttributes([.posixPermissions: 0o700], ofItemAtPath: dir)
+        let denied = try Cfsh.run([file], user: "65534")
+        #expect(denied.status == 2)
+        #expect(denied.stderr.contains("Permission denied"))
     }
 
     @Test func scriptArgumentsAndShebang() throws {
@@ -123,11 +125,8 @@ import Testing
 /// Start-up does only what the run needs: a script never opens the interactive shell's
 /// history, never starts libedit.
 @Suite struct StartPathTests {
-    @Test func scriptsDoNotOpenTheHistoryFile() throws {
-        guard FileManager.default.isExecutableFile(atPath: "/usr/bin/strace") else {
-            print("skipped: strace is not installed (scripts/setup installs it)")
-            return
-        }
+    @Test(.needs(.strace)) func scriptsDoNotOpenTheHistoryFile() throws {
+        try requireHost(.strace)
         let home = FileManager.default.temporaryDirectory.appendingPathComponent("cfsh-home-\(UUID().uuidString)").path
         try FileManager.default.createDirectory(atPath: home, withIntermediateDirectories: true)
         defer { try? FileManager.default.removeItem(atPath: home) }
@@ -142,7 +141,7 @@ import Testing
         let trace = String(decoding: errors.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
         process.waitUntilExit()
         #expect(process.terminationStatus == 0)
-        #expect(trace.contains("openat("), "strace saw no opens at all: \(trace)")
+        #expect(trace.contains("exited with 0"), "strace did not trace cfsh: \(trace)")
         #expect(!trace.contains(".cfsh_history"), "\(trace)")
         #expect(!trace.contains("editrc"), "\(trace)")
     }
@@ -151,17 +150,10 @@ import Testing
 /// An unprivileged user: an empty plan runs; a plan that needs root is refused before
 /// anything runs, with the fix.
 @Suite struct UnprivilegedUserTests {
-    @Test func withoutRootOnlyWhatNeedsNoRootRuns() throws {
-        guard getuid() == 0 else {
-            print("skipped: switching to an unprivileged user needs root")
-            return
-        }
+    @Test(.needs(.root)) func withoutRootOnlyWhatNeedsNoRootRuns() throws {
+        try requireHost(.root)
         let nobody = "65534"
         let plain = try Cfsh.run(["-c", "exec /bin/echo hello from nobody"], user: nobody)
-        guard !plain.stderr.contains("Permission denied") || plain.status == 0 else {
-            print("skipped: the built cfsh is not reachable by user \(nobody): \(plain.stderr)")
-            return
-        }
         #expect(plain.status == 0, "\(plain.stderr)")
         #expect(plain.stdout == "hello from nobody\n")
 

@@ -5,8 +5,8 @@ import TestSupport
 /// `load FILE` takes a script's plan: the teaching examples end with their step's plan,
 /// so the shell's `load examples/step6.cfs` is ready for `exec /bin/sh`.
 @Suite struct LoadTests {
-    @Test func loadingStep6GivesItsPlan() throws {
-        guard TestHost.available else { return }
+    @Test(.needs(.sandbox)) func loadingStep6GivesItsPlan() throws {
+        try requireHost(.sandbox)
         // step6.cfs defaults its rootfs to ./rootfs: run where ./rootfs is the tests' one.
         let directory = FileManager.default.temporaryDirectory.appendingPathComponent("cfsh-load-\(UUID().uuidString)").path
         try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)

@@ -86,8 +86,9 @@ import TestSupport
 
     /// Rootless: one refused line is one error. `unshare uts` refused for want of root
     /// still counts for `set hostname`, and "needs root" is said once.
-    @Test(.enabled(if: getuid() == 0, "switching to an unprivileged user needs root"))
+    @Test(.needs(.root))
     func oneErrorPerCause() throws {
+        try requireHost(.root)
         let run = try Cfsh.run(["-n", "-c", "unshare uts; set hostname c; chroot /"], user: "65534")
         #expect(run.status == 2)
         let errors = run.stderr.components(separatedBy: ": error: ")

@@ -1,14 +1,19 @@
 import Foundation
+import TestSupport
 
 /// A private tmux server (its own socket, `-L`) running cfsh in a real pseudo-terminal,
-/// driven as a person would: keys in, screen out. Killed (by its socket) when done.
+/// driven as a person would: keys in, screen out. Killed (by its socket) when done;
+/// its socket lives in a directory of its own, removed with it.
 final class TmuxSession {
-    let socket = "cfsh-test-\(UUID().uuidString.prefix(8))"
+    let directory = FileManager.default.temporaryDirectory.appendingPathComponent("cfsh-tmux-\(UUID().uuidString.prefix(8))").path
+    var socket: String { directory + "/socket" }
     let name = "cfsh"
 
     static var available: Bool { FileManager.default.isExecutableFile(atPath: "/usr/bin/tmux") }
 
     init(command: [String], environment: [String: String]) throws {
+        try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true,
+                                                attributes: [.posixPermissions: 0o700])
         let env = environment.map { "\($0.key)=\($0.value)" }
         let quoted = (["env", "-i"] + env + command).map { "'" + $0.replacingOccurrences(of: "'", with: "'\\''") + "'" }
         // The server this starts keeps whatever stdout it was given: give it none, or
@@ -28,7 +33,37 @@ final class TmuxSession {
         // kill-server, then make sure: the server is a process this test started.
         let serverPID = pid_t((try? tmux(["display-message", "-p", "#{pid}"]))?.split(separator: "\n").first ?? "") ?? 0
         _ = try? tmux(["kill-server"])
-        if serverPID > 0 { Glibc.kill(serverPID, SIGKILL) }
+        if serverPID > 0 {
+            Glibc.kill(serverPID, SIGKILL)
+            // The server is gone once its /proc entry is (it is not our child).
+            let deadline = Date().addingTimeInterval(5)
+            while Date() < deadline && FileManager.default.fileExists(atPath: "/proc/\(serverPID)") { usleep(10_000) }
+        }
+        try? FileManager.default.removeItem(atPath: directory)
+    }
+
+    /// Waits until the pane's terminal is out of canonical mode: cfsh's line editor is
+    /// reading keys (a key typed before that meets the terminal as the last command
+    /// left it).
+    func waitForLineEditor(timeout: Double = 5) throws {
+        let tty = (try tmux(["display-message", "-p", "-t", name, "#{pane_tty}"])).trimmingCharacters(in: .whitespacesAndNewlines)
+        try waitFor("the line editor on \(tty)", timeout: timeout) { _ in
+            TestHost.run(argv: ["/bin/stty", "-F", tty, "-a"], newSession: false).stdout.contains("-icanon")
+        }
+    }
+
+    /// Whether a process whose command starts with `command` runs below the pane.
+    func paneRuns(_ command: String) -> Bool {
+        guard let top = Int32((try? tmux(["display-message", "-p", "-t", name, "#{pane_pid}"]))?
+            .trimmingCharacters(in: .whitespacesAndNewlines) ?? "") else { return false }
+        var queue = [top]
+        while let pid = queue.popLast() {
+            let cmdline = (try? String(contentsOfFile: "/proc/\(pid)/cmdline", encoding: .utf8)) ?? ""
+            if pid != top && cmdline.hasPrefix(command + "\0") { return true }
+            let children = (try? String(contentsOfFile: "/proc/\(pid)/task/\(pid)/children", encoding: .utf8)) ?? ""
+            queue += children.split(separator: " ").compactMap { Int32($0) }
+        }
+        return false
     }
 
     /// Runs one tmux client with posix_spawn(3) and waits for it with waitpid(2).
@@ -36,7 +71,7 @@ final class TmuxSession {
     /// client starts outlives it and keeps whatever it inherited.)
     @discardableResult
     func tmux(_ arguments: [String], capture: Bool = true) throws -> String {
-        let argv = ["/usr/bin/tmux", "-u", "-L", socket] + arguments
+        let argv = ["/usr/bin/tmux", "-u", "-S", socket] + arguments
         var pipeFDs: [Int32] = [-1, -1]
         guard pipe(&pipeFDs) == 0 else { throw POSIXError(.EIO) }
         _ = fcntl(pipeFDs[0], F_SETFD, FD_CLOEXEC)
