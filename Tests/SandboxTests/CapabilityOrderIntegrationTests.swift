@@ -5,7 +5,7 @@ import TestSupport
 /// the order that works, for real; the refused orders fail in the kernel with EPERM
 /// (shown by the engine's messages `sethostname: x: Operation not permitted`, …, before
 /// the checker learnt the rule — README, "The language").
-@Suite(.serialized, .enabled(if: TestHost.available))
+@Suite(.serialized, .needs(.sandbox))
 struct CapabilityOrderIntegrationTests {
     @Test func capStepsLastWork() {
         withHostUnchanged { marker in

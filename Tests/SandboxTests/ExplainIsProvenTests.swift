@@ -8,7 +8,7 @@ import TestSupport
 /// namespace, mount, root, hostname, id, capability, rlimit and exec calls strace
 /// records must be exactly what `explain` lists for that exec, per process (parent,
 /// child, command), in order, with the same arguments — nothing missing, nothing extra.
-@Suite(.serialized, .enabled(if: TestHost.available))
+@Suite(.serialized, .needs(.sandbox), .needs(.strace))
 struct ExplainIsProvenTests {
     /// The calls compared: what the plan's steps and the process model make.
     static let compared: Set<String> = [

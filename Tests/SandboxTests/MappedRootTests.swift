@@ -6,7 +6,7 @@ import TestSupport
 /// Issue 10, item 2, for real: `map` as root leaves the sandbox its capabilities. Root
 /// outside is not mapped by `map uid 0 1000 1`; the re-exec must become uid 0 of its
 /// namespace before its execve, or it starts with none (capabilities(7)).
-@Suite(.serialized, .enabled(if: TestHost.available))
+@Suite(.serialized, .needs(.sandbox))
 struct MappedRootTests {
     let nobody = "65534"
     let mapped = "unshare user; map uid 0 1000 1; map gid 0 1000 1; "

@@ -3,7 +3,7 @@ import TestSupport
 
 /// A command the kernel's OOM killer ends inside `limit memory` is reported as that,
 /// not as a bare status 137 (the cgroup's oom_kill counter, read before it is removed).
-@Suite(.serialized, .enabled(if: TestHost.available))
+@Suite(.serialized, .needs(.sandbox))
 struct MemoryLimitIntegrationTests {
     @Test(arguments: ["on", "off"])
     func theMemoryLimitIsNamedWhenItKills(initProcess: String) {

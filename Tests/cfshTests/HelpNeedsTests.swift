@@ -17,9 +17,9 @@ import CFSLanguage
         return dir
     }
 
-    @Test(.enabled(if: getuid() == 0, "switching to an unprivileged user needs root"))
+    @Test(.needs(.rootless))
     func everyHelpExampleWorksRootlessOrIsRefusedBeforeAnythingRuns() throws {
-        #expect(TestHost.available, "integration tests need namespaces and the busybox rootfs")
+        try requireHost(.rootless)
         let dir = try workspace()
         defer { _ = TestHost.shell("rm -rf '\(dir)'") }
         for id in CommandID.allCases where id != .quit && id != .exit {
@@ -44,8 +44,9 @@ import CFSLanguage
 
     /// The rootless order that works for proc with pivot_root, and the refused one with
     /// the working order as its fix.
-    @Test(.enabled(if: getuid() == 0, "switching to an unprivileged user needs root"))
+    @Test(.needs(.rootless))
     func procBeforePivotRootRootless() throws {
+        try requireHost(.rootless)
         let dir = try workspace()
         defer { _ = TestHost.shell("rm -rf '\(dir)'") }
         withHostUnchanged { marker in

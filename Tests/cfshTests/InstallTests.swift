@@ -5,9 +5,9 @@ import TestSupport
 /// `scripts/install PREFIX` puts a working cfsh at PREFIX/bin, which `#!/usr/bin/env cfsh`
 /// scripts then find on PATH (README, first section).
 @Suite struct InstallTests {
-    @Test(.enabled(if: ProcessInfo.processInfo.environment["CFSH_RELEASE_BINARY"] != nil,
-                   "scripts/test builds the release binary first and names it in CFSH_RELEASE_BINARY"))
+    @Test(.needs(.releaseBinary))
     func installPutsAWorkingCfshOnPath() throws {
+        try requireHost(.releaseBinary)
         let prefix = "/tmp/cfsh-install-\(UUID().uuidString)"
         defer { try? FileManager.default.removeItem(atPath: prefix) }
         #expect(TestHost.shell("'\(TestHost.repository)/scripts/install' '\(prefix)' >/dev/null") == 0)

@@ -1,5 +1,6 @@
 import Foundation
 import Testing
+import TestSupport
 @testable import cfsh
 
 /// `~` under sudo is found in /etc/passwd read directly, not through NSS: a static
@@ -22,10 +23,10 @@ import Testing
         #expect(PasswordFile.home(where: { _ in true }, path: path + ".missing") == nil)
     }
 
-    @Test(.enabled(if: ProcessInfo.processInfo.environment["CFSH_RELEASE_BINARY"] != nil,
-                   "scripts/test names the release binary in CFSH_RELEASE_BINARY"))
+    @Test(.needs(.releaseBinary))
     func theStaticBinaryDoesNotCallNSS() throws {
-        let binary = try #require(ProcessInfo.processInfo.environment["CFSH_RELEASE_BINARY"])
+        try requireHost(.releaseBinary)
+        let binary = TestHost.cfsh
         let elf = try Data(contentsOf: URL(fileURLWithPath: binary))
         for symbol in ["getpwnam", "getpwuid", "getgrnam", "getgrgid"] {
             #expect(elf.range(of: Data((symbol + "\0").utf8)) == nil, "the release cfsh links \(symbol)")
