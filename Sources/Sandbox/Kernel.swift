@@ -65,6 +65,16 @@ enum Syscall {
                     errorFD: Int32, newProcessGroup: Bool, maps: MapsHandover?)
     /// What the clone3 shim does in the new process before execve, recorded by the double.
     case setpgid(pid: pid_t, group: pid_t)
+    /// setsid(2): the clone3 shim, for a run without a terminal (not interactive).
+    case setsid
+    /// prctl(PR_SET_PDEATHSIG, signal): the clone3 shim before execve; `set user` again
+    /// after its setresuid, which clears it (User.swift).
+    case setParentDeathSignal(Int32)
+    /// getppid(2): `.returned(pid)`.
+    case getppid
+    /// The names in a directory, without "." and "..", one a line: `.text` (the stale
+    /// cgroup sweep, Cgroups.swift).
+    case listDirectory(path: String)
     /// `.returned(pid)` in the parent, 0 in the new process.
     case fork
     /// posix_spawn(3) of the command, with the command's signal start (see

@@ -71,6 +71,23 @@ final class LinuxKernel: Kernel {
             return .returned(Int(pid))
         case .setpgid(let pid, let group):
             try check(Glibc.setpgid(pid, group))
+        case .setsid:
+            try check(Glibc.setsid())
+        case .setParentDeathSignal(let signal):
+            try negated(cfs_prctl(CFS_PR_SET_PDEATHSIG, UInt(signal), 0))
+        case .getppid:
+            return .returned(Int(Glibc.getppid()))
+        case .listDirectory(let path):
+            guard let directory = opendir(path) else { throw Errno.current }
+            defer { closedir(directory) }
+            var names = ""
+            while let entry = readdir(directory) {
+                let name = withUnsafePointer(to: entry.pointee.d_name) {
+                    $0.withMemoryRebound(to: CChar.self, capacity: 256) { String(cString: $0) }
+                }
+                if name != "." && name != ".." { names += name + "\n" }
+            }
+            return .text(names)
         case .fork:
             let pid = Glibc.fork()
             try check(pid)

@@ -35,6 +35,10 @@ extension Syscall: CustomStringConvertible {
 
         case .clone3Exec(let flags, _, _, _, _, _, _): return "clone3(" + cloneFlagNames(flags) + ")"
         case .setpgid(let pid, let group): return "setpgid(" + String(pid) + ", " + String(group) + ")"
+        case .setsid: return "setsid()"
+        case .setParentDeathSignal(let signal): return "prctl(PR_SET_PDEATHSIG, " + signalName(signal) + ")"
+        case .getppid: return "getppid()"
+        case .listDirectory(let path): return "getdents64(open(" + quote(path) + ", O_DIRECTORY))"
         case .fork: return "fork()"
         case .posixSpawn(let path, let argv, _):
             return "posix_spawn(" + quote(path) + ", " + list(argv) + ", ENV)"
@@ -202,6 +206,7 @@ func signalName(_ signal: Int32) -> String {
     case SIGTTIN: return "SIGTTIN"
     case SIGTSTP: return "SIGTSTP"
     case SIGCHLD: return "SIGCHLD"
+    case SIGKILL: return "SIGKILL"
     default: return String(signal)
     }
 }
@@ -234,6 +239,7 @@ func errnoName(_ errno: Int32) -> String {
     case ELOOP: return "ELOOP"
     case EAGAIN: return "EAGAIN"
     case ENODEV: return "ENODEV"
+    case ESRCH: return "ESRCH"
     default: return String(errno)
     }
 }

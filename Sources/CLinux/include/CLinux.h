@@ -35,6 +35,13 @@
 /// in the parent can leak them). If execve fails, the child writes
 /// "- ERRNO 125 reexec \n" on `error_fd` (the protocol's failure record) and exits 125.
 ///
+/// Without `new_process_group` (a script, `-c`: no terminal handed over), the child
+/// first calls setsid(2): a new session without a controlling terminal, so TIOCSTI
+/// cannot push input into the caller's terminal (bubblewrap CVE-2017-5226).
+///
+/// Before execve the child arms PR_SET_PDEATHSIG(SIGKILL) (`bwrap --die-with-parent`)
+/// and exits 125 if cfsh already died (getppid() no longer cfsh's pid).
+///
 /// With `new_process_group`, the child first makes itself a process group leader
 /// (setpgid(0, 0)), as a shell does for a job: the parent's own setpgid fails with EACCES
 /// once the child has exec'd, so both sides call it and whichever runs first wins.
@@ -101,6 +108,7 @@ int cfs_capset(uint64_t effective, uint64_t permitted, uint64_t inheritable);
 
 #define CFS_PR_SET_NO_NEW_PRIVS 38
 #define CFS_PR_CAPBSET_DROP 24
+#define CFS_PR_SET_PDEATHSIG 1
 #define CFS_PR_CAP_AMBIENT 47
 #define CFS_PR_CAP_AMBIENT_CLEAR_ALL 4
 
