@@ -177,6 +177,20 @@ int cfs_open_in_root(int root_fd, const char *path) {
     return fd < 0 ? -errno : (int)fd;
 }
 
+int cfs_check_beneath(const char *directory, const char *path) {
+    int dir = open(directory, O_PATH | O_DIRECTORY | O_CLOEXEC);
+    if (dir < 0) return -errno;
+    struct open_how how;
+    memset(&how, 0, sizeof how);
+    how.flags = O_PATH | O_CLOEXEC;
+    how.resolve = RESOLVE_BENEATH | RESOLVE_NO_MAGICLINKS;
+    long fd = syscall(SYS_openat2, dir, path, &how, sizeof how);
+    int result = fd < 0 ? -errno : 0;
+    if (fd >= 0) close((int)fd);
+    close(dir);
+    return result;
+}
+
 // argv for Swift's `CommandLine`, without the runtime's search for it.
 //
 // Swift's runtime (stdlib/public/CommandLineSupport/CommandLine.cpp) finds argv on

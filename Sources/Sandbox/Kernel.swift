@@ -122,6 +122,12 @@ enum Syscall {
     /// statvfs(3)'s f_flag of the mount at `path` (ST_RDONLY, ST_NOSUID, ...): `.mountFlags`.
     case statvfs(path: String)
     case chroot(String)
+    /// openat2(directory, path, RESOLVE_BENEATH|RESOLVE_NO_MAGICLINKS): EXDEV when a
+    /// symlink or `..` leads out of `directory` (see `cfs_check_beneath`).
+    case checkBeneath(directory: String, path: String)
+    /// readlink(2): `.text`, the link's target, or "" when `path` is not a symlink
+    /// (readlink's EINVAL, which is the usual answer, is not an error here).
+    case readlink(String)
     case chdir(String)
     /// A detached bind mount of `path`, as an fd (`.returned`): see `cfs_open_tree_clone`.
     case openTreeClone(path: String)

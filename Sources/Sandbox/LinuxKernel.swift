@@ -71,6 +71,15 @@ final class LinuxKernel: Kernel {
             return .returned(Int(pid))
         case .setpgid(let pid, let group):
             try check(Glibc.setpgid(pid, group))
+        case .checkBeneath(let directory, let path):
+            try negated(cfs_check_beneath(directory, path))
+        case .readlink(let path):
+            var buffer = [CChar](repeating: 0, count: 4097)
+            let n = Glibc.readlink(path, &buffer, 4096)
+            if n < 0 && errno == EINVAL { return .text("") }
+            if n < 0 { throw Errno.current }
+            buffer[n] = 0
+            return .text(String(cString: buffer))
         case .setsid:
             try check(Glibc.setsid())
         case .setParentDeathSignal(let signal):

@@ -45,6 +45,8 @@ final class RecordingKernel: Kernel {
     /// What readFile returns, by path (missing: ENOENT). Default: a cgroup v1 host, as
     /// the machine this was built on.
     var files: [String: String] = ["/proc/self/cgroup": "8:pids:/\n4:memory:/\n1:cpu:/\n0::/\n"]
+    /// Symlinks readlink finds, path → target (missing: not a symlink).
+    var links: [String: String] = [:]
     /// Called when the parent writes "go": explain runs the child here.
     var onGo: (() -> Void)?
 
@@ -141,6 +143,8 @@ final class RecordingKernel: Kernel {
             return .text(buffers.removeValue(forKey: fd) ?? "")
         case .readFile(let path), .listDirectory(let path):
             return .text(files[path] ?? "")
+        case .readlink(let path):
+            return .text(links[path] ?? "")
         case .openTreeClone:
             nextFD += 1
             return .returned(Int(nextFD - 1))

@@ -82,6 +82,10 @@ extension Syscall: CustomStringConvertible {
         case .umount2(let target, let flags): return "umount2(" + quote(target) + ", " + String(flags) + ")"
         case .statvfs(let path): return "statvfs(" + quote(path) + ")"
         case .chroot(let path): return "chroot(" + quote(path) + ")"
+        case .checkBeneath(let directory, let path):
+            return "openat2(open(" + quote(directory) + "), " + quote(path)
+                + ", O_PATH, RESOLVE_BENEATH|RESOLVE_NO_MAGICLINKS)"
+        case .readlink(let path): return "readlink(" + quote(path) + ")"
         case .chdir(let path): return "chdir(" + quote(path) + ")"
         case .openTreeClone(let path):
             return "open_tree(AT_FDCWD, " + quote(path) + ", OPEN_TREE_CLONE|OPEN_TREE_CLOEXEC)"
@@ -240,6 +244,7 @@ func errnoName(_ errno: Int32) -> String {
     case EAGAIN: return "EAGAIN"
     case ENODEV: return "ENODEV"
     case ESRCH: return "ESRCH"
+    case EXDEV: return "EXDEV"
     default: return String(errno)
     }
 }

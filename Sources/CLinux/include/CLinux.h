@@ -91,6 +91,12 @@ int cfs_setresgid(gid_t gid);
 /// variadic. Returns an fd or -errno.
 int cfs_open_in_root(int root_fd, const char *path);
 
+/// Whether `path` (relative) resolves beneath `directory` with openat2(2)
+/// RESOLVE_BENEATH | RESOLVE_NO_MAGICLINKS: a symlink or `..` leading out of it is EXDEV,
+/// a magic link (/proc/PID/root) ELOOP. Opens O_PATH and closes at once. Why C: as
+/// cfs_open_in_root. Returns 0 or -errno.
+int cfs_check_beneath(const char *directory, const char *path);
+
 /// prlimit(2) of this process: setrlimit with 64-bit values. Why C: glibc declares
 /// prlimit only under _GNU_SOURCE, and setrlimit's resource parameter there is an enum
 /// type Swift imports awkwardly. Returns 0 or -errno.
