@@ -35,7 +35,10 @@ struct DeathAndSessionTests {
             defer {
                 Safety.killLeftovers(marker: marker)
                 // A failed test must not leave the cgroup it checks for.
-                if let cgroup, cgroup.contains("/cfsh-") { rmdir(cgroup) }
+                // (Its processes may take a moment to leave it: rmdir is EBUSY until then.)
+                if let cgroup, cgroup.contains("/cfsh-") {
+                    for _ in 0..<500 where rmdir(cgroup) != 0 && errno == EBUSY { usleep(10_000) }
+                }
                 Safety.remove(directory)
             }
             let script = plan.replacingOccurrences(of: "ROOTFS", with: TestHost.rootfs)
