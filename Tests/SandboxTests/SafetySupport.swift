@@ -19,7 +19,7 @@ enum Safety {
     /// `directory/name`; nil with the compiler's output recorded as an issue.
     static func compile(_ name: String, _ source: String, into directory: String) -> String? {
         let c = directory + "/" + name + ".c", binary = directory + "/" + name
-        FileManager.default.createFile(atPath: c, contents: Data(source.utf8))
+        _ = FileManager.default.createFile(atPath: c, contents: Data(source.utf8))
         let status = TestHost.shell("gcc -static -O1 -o '\(binary)' '\(c)' 2>'\(c).log'")
         if status != 0 {
             Issue.record("gcc failed for \(name): \(TestHost.read(c + ".log"))")

@@ -251,7 +251,7 @@ struct EscapeTests {
             let program = try #require(Safety.compile("escape", Self.escape, into: directory))
             _ = TestHost.shell("cp '\(program)' '\(rootfs)/escape'")
             let secret = directory + "/host-marker"
-            FileManager.default.createFile(atPath: secret, contents: Data("on the host \(marker)".utf8))
+            _ = FileManager.default.createFile(atPath: secret, contents: Data("on the host \(marker)".utf8))
 
             let chrooted = TestHost.run(["-c", "unshare uts pid mount; chroot \(rootfs); exec /escape \(secret)"], marker: marker)
             #expect(chrooted.status == 0, "\(chrooted.stdout)\(chrooted.stderr)")
@@ -281,7 +281,7 @@ struct EscapeTests {
             let rootfs = Safety.copyOfRootfs(into: directory)
             let outside = directory + "/outside"
             try FileManager.default.createDirectory(atPath: outside, withIntermediateDirectories: true)
-            FileManager.default.createFile(atPath: outside + "/untouched", contents: Data())
+            _ = FileManager.default.createFile(atPath: outside + "/untouched", contents: Data())
             _ = TestHost.shell("rm -rf '\(rootfs)/proc' && ln -s /etc '\(rootfs)/proc' && ln -s '\(outside)' '\(rootfs)/out' && mkdir '\(rootfs)/d' && ln -s ../../outside '\(rootfs)/d/up'")
             let cases: [(String, String)] = [
                 ("mount proc \(rootfs)/proc; pivot_root \(rootfs)", "leads out of \(rootfs)"),
