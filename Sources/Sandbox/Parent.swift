@@ -186,7 +186,9 @@ func parentOutcome(status: Int32, record: String, handedOver: Bool, parentFailur
         if failure.step == "reexec" {
             failure.message = "clone3: re-executing " + executable + ": "
                 + Errno(failure.errno).description
-        } else if failure.step == "setresuid" || failure.step == "setresgid" {
+        } else if (failure.step == "setresuid" || failure.step == "setresgid") && failure.message.isEmpty {
+            // The clone3 shim's record (no message). `set user`'s own setresuid failure
+            // has its message and is not the user namespace's (issue 11, item 1).
             failure.message = failure.step + ": becoming " + (failure.step == "setresuid" ? "uid" : "gid")
                 + " 0 of the new user namespace: " + Errno(failure.errno).description
         }

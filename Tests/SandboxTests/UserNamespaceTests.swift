@@ -122,6 +122,15 @@ import Testing
             status: 125)))
     }
 
+    /// `set user`'s own setresgid failing (its record has a message) is not the shim's
+    /// switch to the namespace's root: its message is kept (issue 11, item 1, found by
+    /// an injected EPERM).
+    @Test func setUsersOwnFailureIsNotBlamedOnTheUserNamespace() {
+        let (outcome, _) = parent(makePlan([.pid])) { $0.preload(7, "- 1 125 setresgid setresgid: 0: Operation not permitted\n") }
+        #expect(outcome == .failed(SandboxFailure(stepIndex: nil, step: "setresgid", errno: EPERM,
+            message: "setresgid: 0: Operation not permitted", status: 125)))
+    }
+
     @Test func aStepRefusedWithoutAMappedRootSaysSo() {
         var plan = makePlan([.user, .uts], [.setHostname("c")])
         plan.uidMaps = [IDMap(inside: 1000, outside: 1000, count: 1)]
