@@ -104,6 +104,8 @@ enum Syscall {
     /// Forwarders of `forwardedSignals` to `pid`: `.signals(saved)`.
     case forwardSignals(to: pid_t)
     case restoreSignals(SavedSignalActions)
+    /// SIGCHLD back to SIG_DFL if cfsh was started with it ignored (see runParent).
+    case unignoreChildSignal
     /// Every signal blocked, before fork: no handler of the init runs in the command.
     case blockAllSignals
     /// The command's start: `signalsResetForCommand` at SIG_DFL, nothing blocked.

@@ -80,6 +80,14 @@ final class LinuxKernel: Kernel {
             if n < 0 { throw Errno.current }
             buffer[n] = 0
             return .text(String(cString: buffer))
+        case .unignoreChildSignal:
+            var current = sigaction()
+            sigaction(SIGCHLD, nil, &current)
+            // (C function pointers are not Equatable in Swift: compared as addresses.)
+            if unsafeBitCast(current.__sigaction_handler.sa_handler, to: Int.self)
+                == unsafeBitCast(SIG_IGN, to: Int.self) {
+                Glibc.signal(SIGCHLD, SIG_DFL)
+            }
         case .setsid:
             try check(Glibc.setsid())
         case .setParentDeathSignal(let signal):

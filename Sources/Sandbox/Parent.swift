@@ -61,6 +61,13 @@ func runParent(_ plan: Plan, argv: [String], options: RunOptions, kernel: any Ke
     var inherited = [planPipe.read, syncPipe.read, errorPipe.write]
     if let stopPipe { inherited.append(stopPipe.write) }
     let childArgv = ["cfsh", Sandbox.childVerb] + inherited.map { String($0) }
+    // Started with SIGCHLD ignored (a wrapper's `signal(SIGCHLD, SIG_IGN)`), cfsh's
+    // children would be reaped by the kernel the moment they exit and wait4 would find
+    // none (ECHILD: sigaction(2), "POSIX.1-2001 … SIG_IGN"): every run said 125. The
+    // disposition is also inherited across clone and execve by the init, whose waitpid
+    // would then lose the command's status. So it is SIG_DFL from the first run on — a
+    // shell must be able to wait for its children (issue 11, item 6).
+    _ = kernel.perform(always: .unignoreChildSignal)
     let pid: pid_t
     do {
         pid = pid_t(try kernel.perform(.clone3Exec(

@@ -98,6 +98,8 @@ enum Safety {
                 ? 128 + process.terminationStatus : process.terminationStatus
         }
         var text: String { TestHost.read(output) }
+        /// After `wait`: whether it exited (true) or was killed by a signal (false).
+        var exited: Bool { process.terminationReason == .exit }
     }
 
     /// `'…'` for /bin/sh.

@@ -152,6 +152,101 @@ struct DeathAndSessionTests {
     }
 }
 
+/// Issue 11, item 6: signals to cfsh are the sandbox's; its init reaps orphans; a cfsh
+/// started with SIGCHLD ignored or every signal blocked still reports the right status.
+@Suite(.serialized, .enabled(if: TestHost.available))
+struct SignalTests {
+    /// SIGTERM, SIGINT, SIGHUP to cfsh during `exec`: forwarded to the command, and cfsh
+    /// exits *after* the sandbox, with the command's status — told apart from cfsh's own
+    /// death by the wait status (exited, not signaled) and by a command that traps the
+    /// signal and exits 3: cfsh then exits 3, not 128+N.
+    @Test(arguments: [SIGTERM, SIGINT, SIGHUP])
+    func aSignalToCfshIsForwardedAndCfshExitsAfterTheSandbox(_ signal: Int32) throws {
+        let name = [SIGTERM: "TERM", SIGINT: "INT", SIGHUP: "HUP"][signal]!
+        for plan in ["unshare uts pid mount; exec sleep 30", "unshare uts; exec sleep 30",
+                     "unshare uts pid; exec sh -c 'trap \"echo got \(name); exit 3\" \(name); sleep 30 & wait'"] {
+            try withHostUnchanged { marker in
+                let directory = Safety.temporaryDirectory("signal")
+                defer { Safety.killLeftovers(marker: marker); Safety.remove(directory) }
+                let cfsh = Safety.Background("\(TestHost.cfsh) -c \(Safety.quoted(plan))", marker: marker, directory: directory)
+                try #require(cfsh.start())
+                _ = try #require(Safety.waitForProcess(named: "sleep", marker: marker), "\(cfsh.text)")
+                kill(cfsh.pid, signal)
+                let status = cfsh.wait()
+                let left = Safety.processes(marker: marker)
+                #expect(cfsh.exited, "cfsh itself died of the signal (\(plan))")
+                #expect(left.isEmpty, "cfsh exited before its sandbox: \(left)")
+                if plan.contains("trap") {
+                    #expect(status == 3 && cfsh.text.contains("got \(name)"), "\(plan): \(status) \(cfsh.text)")
+                } else {
+                    #expect(status == 128 + signal, "\(plan): \(cfsh.text)")
+                }
+            }
+        }
+    }
+
+    /// PID 1 in the sandbox is cfsh's init: 200 orphans reparented to it are all reaped.
+    @Test func theInitReapsTwoHundredOrphans() {
+        withHostUnchanged { marker in
+            let script = """
+                i=0; while [ $i -lt 200 ]; do (sleep 0.5 &); i=$((i+1)); done
+                echo orphans=$(grep -l '^PPid:.1$' /proc/[0-9]*/status 2>/dev/null | wc -l)
+                sleep 1.5
+                echo zombies=$(cat /proc/[0-9]*/stat 2>/dev/null | grep -c ') Z ')
+                """
+            let run = TestHost.run(["-c", "unshare uts pid mount; chroot \(TestHost.rootfs); mount proc /proc; exec sh -c \(Safety.quoted(script))"],
+                                   marker: marker)
+            #expect(run.status == 0, "\(run.stderr)")
+            let orphans = Int(run.lines.first { $0.hasPrefix("orphans=") }?.dropFirst(8) ?? "") ?? 0
+            #expect(orphans >= 150, "the orphans were not reparented to PID 1: \(run.stdout) \(run.stderr)")
+            #expect(run.lines.contains("zombies=0"), "\(run.stdout)")
+            print("init: \(orphans) orphans reparented to PID 1 at once; \(run.lines.last ?? "") after 1.5 s")
+        }
+    }
+
+    /// A wrapper that starts cfsh with every signal blocked (b) and/or SIGCHLD ignored
+    /// (i): both survive execve (signal(7)). With SIGCHLD ignored the kernel reaps the
+    /// children itself and wait4 finds none: every run said 125 before cfsh put it back.
+    @Test func theStatusIsRightWhenStartedWithSIGCHLDIgnoredOrSignalsBlocked() throws {
+        try withHostUnchanged { marker in
+            let directory = Safety.temporaryDirectory("sigmask")
+            defer { Safety.killLeftovers(marker: marker); Safety.remove(directory) }
+            let wrapper = try #require(Safety.compile("wrap", """
+                #include <signal.h>
+                #include <string.h>
+                #include <unistd.h>
+                int main(int argc, char **argv) {
+                    sigset_t all;
+                    sigfillset(&all);
+                    if (strchr(argv[1], 'b')) sigprocmask(SIG_BLOCK, &all, 0);
+                    if (strchr(argv[1], 'i')) signal(SIGCHLD, SIG_IGN);
+                    execv(argv[2], argv + 2);
+                    return 127;
+                }
+                """, into: directory))
+            let cases: [(String, Int32)] = [
+                ("exec sh -c 'exit 7'", 7), ("exec sh -c 'kill -9 $$'", 137),
+                ("unshare pid; exec sh -c 'exit 7'", 7), ("unshare pid; exec sh -c 'kill -9 $$'", 137),
+                ("unshare pid; set init off; exec sh -c 'exit 7'", 7), ("unshare pid; exec nonexistent-cfsh", 127),
+                ("unshare uts; exec /etc/passwd", 126),
+            ]
+            for mode in ["b", "i", "bi"] {
+                for (plan, expected) in cases {
+                    let output = directory + "/out"
+                    let status = TestHost.shell("CFSH_SANDBOX_TEST=\(marker) '\(wrapper)' \(mode) '\(TestHost.cfsh)' -c \(Safety.quoted(plan)) >'\(output)' 2>&1")
+                    #expect(status == expected, "\(mode) \(plan): \(TestHost.read(output))")
+                }
+            }
+            // And a forwarded SIGTERM, with every signal blocked at the start.
+            let cfsh = Safety.Background("'\(wrapper)' b \(TestHost.cfsh) -c 'unshare pid; exec sleep 30'", marker: marker, directory: directory)
+            try #require(cfsh.start())
+            _ = try #require(Safety.waitForProcess(named: "sleep", marker: marker))
+            kill(cfsh.pid, SIGTERM)
+            #expect(cfsh.wait() == 128 + SIGTERM && cfsh.exited)
+        }
+    }
+}
+
 /// Issue 11, item 5: the command gets 0, 1 and 2 and nothing else, and its working
 /// directory is inside its root (runc CVE-2024-21626: a leaked directory fd, or a cwd
 /// left outside the root, lets the command reach the host's tree).
