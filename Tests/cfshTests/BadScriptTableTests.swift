@@ -133,11 +133,15 @@ struct BadScriptTableTests {
             add("chroot \(path)", "unshare mount; chroot \(path)")
             add("pivot_root \(path)", "unshare mount; pivot_root \(path)")
         }
-        // (A missing bind source is found only when the sandbox is built: exit 125, the
-        // host unchanged — not before anything runs. Not in this table; see the report.)
         for path in ["/nonexistent", "/etc/passwd", dangling, loop, "/nonexistent/../tmp"] {
             add("cd \(path)", "cd \(path)")
         }
+        // A bind source that is not there (it was found only by the sandbox, exit 125).
+        for path in ["/nonexistent", dangling, loop, "/nonexistent/../tmp", "/etc/passwd/x"] {
+            add("bind source \(path)", "unshare mount; mount bind \(path) /mnt")
+            add("rbind source \(path)", "unshare mount; mount rbind \(path) /mnt")
+        }
+        add("bind source missing in the root", "unshare mount; chroot \(TestHost.rootfs); mount bind /nowhere /mnt")
         add("cd missing in the root", "unshare mount; chroot \(TestHost.rootfs); cd /nowhere")
         add("cd to a file in the root", "unshare mount; chroot \(TestHost.rootfs); cd /bin/busybox")
         add("cd .. to a missing directory", "unshare mount; chroot \(TestHost.rootfs); cd /../../nowhere")
