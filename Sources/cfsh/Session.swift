@@ -21,7 +21,7 @@ struct Session {
     /// scripts, which never stop a sandbox of their own.
     var jobs: JobTable?
     /// The `chroot` steps already warned about (`warnIfChrootIsEscapable`).
-    var warnedChroots: Set<SourceLocation> = []
+    var warnedChroots: [SourceLocation] = []
 
     init(context: ExpansionContext) {
         self.context = context
@@ -142,9 +142,13 @@ struct Session {
             }
         }
         if let user = plan.user, user.uid != 0 { return }
-        guard let chroot, warnedChroots.insert(chroot.location).inserted else { return }
-        Output.err("\(chroot.location): warning: chroot can be left by root in the sandbox"
-                   + " (chroot(2)); use 'pivot_root DIR' to isolate the root\n")
+        guard let chroot, !warnedChroots.contains(chroot.location) else { return }
+        warnedChroots.append(chroot.location)
+        // Concatenation, not interpolation: this runs before every such sandbox starts.
+        let at = chroot.location
+        Output.err(at.file + ":" + String(at.line) + ":" + String(at.column)
+                   + ": warning: chroot can be left by root in the sandbox (chroot(2));"
+                   + " use 'pivot_root DIR' to isolate the root\n")
     }
 
     func report(_ diagnostics: [Diagnostic]) {

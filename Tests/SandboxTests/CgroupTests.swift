@@ -115,6 +115,15 @@ import Testing
         #expect(sweep < calls.firstIndex { $0.hasPrefix("mkdir") }!)
     }
 
+    @Test func onlyCfshDashPIDNamesAreSwept() {
+        #expect(cfshCgroupPID(Array("cfsh-4242".utf8)) == 4242)
+        #expect(cfshCgroupPID(Array("cfsh-2147483647".utf8)) == Int32.max)
+        for name in ["cfsh-", "cfsh-0", "cfsh-012", "cfsh--1", "cfsh-+1", "cfsh-1x", "cfsh-2147483648",
+                     "cfsh-99999999999999999999", "cfsh", "xcfsh-1", "cfsh-1 "] {
+            #expect(cfshCgroupPID(Array(name.utf8)) == nil, "\(name)")
+        }
+    }
+
     @Test func aCgroupAlreadyRemovedBySomeoneElsesSweepIsNotAFailure() {
         let (outcome, _) = run(plan(pids: 5)) { $0.fail("rmdir", with: ENOENT) }
         #expect(outcome == .exited(0))
