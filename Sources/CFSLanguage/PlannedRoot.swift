@@ -33,6 +33,23 @@ extension RootView {
             }
         case .mount(let mount) where mount.kind == .proc || mount.kind == .sysfs:
             break  // never where commands or roots live
+        case .mount(let mount) where (mount.kind == .bind || mount.kind == .rbind) && mount.source != nil:
+            // A bind source that is not there was found only by the sandbox (exit 125);
+            // like a missing chroot directory, it is an error before anything runs
+            // (issue 11, item 2). The tree under the target changes: not followed after.
+            let source = mount.source ?? ""
+            let problem: Diagnostic?
+            if case .failed(let errno, let reason) = host.lookup(source, in: self) {
+                let path = inside(source)
+                let shown = root == "/" && path == source
+                    ? quoted(source) : "\(quoted(source)) (\(hostPath(path) ?? path) on the host)"
+                problem = Diagnostic("mount: bind source \(shown) "
+                                     + (errno == LinuxErrno.ENOENT ? "does not exist" : reason), at: location)
+            } else {
+                problem = nil
+            }
+            root = nil
+            return problem
         case .mount, .umount:
             root = nil  // the tree under the target changes: not guessed
         default:

@@ -45,9 +45,17 @@ pid_t cfs_clone3_exec(uint64_t flags, const char *path, char *const argv[],
     memset(&args, 0, sizeof args);
     args.flags = flags;
     args.exit_signal = SIGCHLD;
+    // Taken before clone: what getppid() must still say once the death signal is armed.
+    pid_t parent = getpid();
     long pid = syscall(SYS_clone3, &args, sizeof args);
     if (pid == 0) {
+        // Interactive: a process group of its own, handed the terminal (Terminal.swift).
+        // Otherwise a new session, with no controlling terminal: TIOCSTI on an inherited
+        // terminal fd then fails (EPERM: tty_ioctl(4), "Faking input" needs the
+        // caller's own controlling terminal), so the sandbox cannot push keystrokes into
+        // the caller's shell (bubblewrap CVE-2017-5226, `bwrap --new-session`).
         if (new_process_group) setpgid(0, 0);
+        else setsid();
         if (maps_fds) {
             // Our copy of the write end would keep the pipe open: no EOF, ever.
             close(maps_fds[1]);
@@ -66,6 +74,17 @@ pid_t cfs_clone3_exec(uint64_t flags, const char *path, char *const argv[],
                 _exit(125);
             }
         }
+        // Die with cfsh (`bwrap --die-with-parent`): SIGKILL when the thread that cloned
+        // us ends, so a `kill -9` of cfsh takes the sandbox down (in a new PID
+        // namespace the init's death kills the rest: pid_namespaces(7)). Armed after the
+        // setres*id above, which clear it (prctl(2), PR_SET_PDEATHSIG); kept across the
+        // execve of cfsh (not set-user-ID, no file capabilities). If cfsh died before
+        // this line no signal will come: getppid() then names another process. In a
+        // new PID namespace getppid() is 0 either way (the parent is outside it); there
+        // the child finds EOF on the plan pipe instead and exits (Child.swift).
+        prctl(PR_SET_PDEATHSIG, SIGKILL, 0UL, 0UL, 0UL);
+        pid_t now = getppid();
+        if (now != 0 && now != parent) _exit(125);
         for (int i = 0; i < inherit_count; i++) fcntl(inherit[i], F_SETFD, 0);
         sigprocmask(SIG_SETMASK, &old, NULL);
         execve(path, argv, envp);
@@ -156,6 +175,20 @@ int cfs_open_in_root(int root_fd, const char *path) {
     how.resolve = RESOLVE_IN_ROOT | RESOLVE_NO_MAGICLINKS;
     long fd = syscall(SYS_openat2, root_fd, path, &how, sizeof how);
     return fd < 0 ? -errno : (int)fd;
+}
+
+int cfs_check_beneath(const char *directory, const char *path) {
+    int dir = open(directory, O_PATH | O_DIRECTORY | O_CLOEXEC);
+    if (dir < 0) return -errno;
+    struct open_how how;
+    memset(&how, 0, sizeof how);
+    how.flags = O_PATH | O_CLOEXEC;
+    how.resolve = RESOLVE_BENEATH | RESOLVE_NO_MAGICLINKS;
+    long fd = syscall(SYS_openat2, dir, path, &how, sizeof how);
+    int result = fd < 0 ? -errno : 0;
+    if (fd >= 0) close((int)fd);
+    close(dir);
+    return result;
 }
 
 // argv for Swift's `CommandLine`, without the runtime's search for it.

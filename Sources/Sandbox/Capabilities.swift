@@ -52,13 +52,14 @@ private func childRemoveCapabilities(_ numbers: [Int], named: Bool, kernel: any 
                                        index: nil)
         }
     }
-    try kernel.attempt("cap", "capget") { () throws(Errno) in
-        var sets = try kernel.capget()
-        sets.effective &= ~mask
-        sets.permitted &= ~mask
-        sets.inheritable &= ~mask
-        try kernel.capset(sets)
-    }
+    // Two attempts, so that a failure names the call that failed (an injected capset
+    // failure was reported as "capget": issue 11, item 1).
+    var sets = CapabilitySets()
+    try kernel.attempt("cap", "capget") { () throws(Errno) in sets = try kernel.capget() }
+    sets.effective &= ~mask
+    sets.permitted &= ~mask
+    sets.inheritable &= ~mask
+    try kernel.attempt("cap", "capset") { () throws(Errno) in try kernel.capset(sets) }
     try kernel.attempt("cap", "clearing the ambient set") { () throws(Errno) in try kernel.clearAmbientCapabilities() }
 }
 

@@ -68,6 +68,7 @@ func cgroupDirectories(_ limits: Limits, pid: pid_t, kernel: any Kernel) -> [Cgr
 /// (to remove) and the failure, if any.
 func parentCreateCgroups(_ directories: [CgroupDirectory], pid: pid_t,
                          kernel: any Kernel) -> (made: [String], failure: SandboxFailure?) {
+    parentSweepStaleCgroups(directories, pid: pid, kernel: kernel)
     var made: [String] = []
     for directory in directories {
         do throws(Errno) {
@@ -86,6 +87,57 @@ func parentCreateCgroups(_ directories: [CgroupDirectory], pid: pid_t,
         }
     }
     return (made, nil)
+}
+
+/// A cfsh killed by SIGKILL cannot remove its cgroup: its sandbox dies with it (the
+/// clone3 shim's PR_SET_PDEATHSIG), but the empty `cfsh-PID` directory would stay for
+/// good. So each run that makes a cgroup first removes, next to where it makes its own,
+/// the `cfsh-PID` cgroups whose PID is gone (kill(PID, 0) is ESRCH: kill(2)) — the PID
+/// is the sandbox's first process, alive (a zombie at least) as long as its cfsh has
+/// not waited for it. rmdir(2) of a cgroup that still has processes or children fails
+/// (EBUSY): only empty ones go, and a PID reused by another process keeps its cgroup
+/// until that process is gone too. One line on stderr names what was removed.
+/// The one race: a live cfsh between its wait4 and its rmdir; it then finds its
+/// cgroup already gone, which parentRemoveCgroups accepts.
+func parentSweepStaleCgroups(_ directories: [CgroupDirectory], pid: pid_t, kernel: any Kernel) {
+    // On every run with a limit, so bytes, not Characters: Character-wise String work
+    // (grapheme breaking) costs measurable start-up time the first time it runs.
+    var removed: [String] = []
+    for directory in directories {
+        guard let slash = directory.path.utf8.lastIndex(of: UInt8(ascii: "/")) else { continue }
+        let parent = String(directory.path[..<slash])
+        guard case .text(let names)? = try? kernel.perform(.listDirectory(path: parent)) else { continue }
+        for name in names.utf8.split(separator: UInt8(ascii: "\n")) {
+            guard let owner = cfshCgroupPID(name), owner != pid else { continue }
+            do throws(Errno) {
+                try kernel.kill(owner, 0)
+                continue
+            } catch where error.rawValue != ESRCH {
+                continue
+            } catch {}
+            let path = parent + "/cfsh-" + String(owner)
+            if (try? kernel.rmdir(path)) != nil { removed.append(path) }
+        }
+    }
+    if !removed.isEmpty {
+        try? kernel.write(2, "cfsh: removed " + String(removed.count) + " stale cgroup"
+                             + (removed.count == 1 ? "" : "s") + " of sandboxes no longer running (their cfsh was killed): "
+                             + removed.joined(separator: " ") + "\n")
+    }
+}
+
+/// N of a directory named `cfsh-N` (N a positive decimal pid, no sign, no leading
+/// zero); nil for any other name.
+func cfshCgroupPID<Bytes: Collection>(_ name: Bytes) -> pid_t? where Bytes.Element == UInt8 {
+    let prefix: [UInt8] = [0x63, 0x66, 0x73, 0x68, 0x2d]  // "cfsh-"
+    guard name.count > prefix.count, name.starts(with: prefix) else { return nil }
+    var value: Int64 = 0
+    for (offset, byte) in name.dropFirst(prefix.count).enumerated() {
+        guard byte >= 0x30 && byte <= 0x39, !(offset == 0 && byte == 0x30) else { return nil }
+        value = value * 10 + Int64(byte - 0x30)
+        if value > Int64(Int32.max) { return nil }
+    }
+    return pid_t(value)
 }
 
 /// rmdir each, once the child has been waited for. A cgroup with processes left in
@@ -116,6 +168,10 @@ func parentRemoveCgroups(_ paths: [String], kernel: any Kernel) -> [SandboxFailu
         for attempt in 0..<200 {
             do throws(Errno) {
                 try kernel.rmdir(path)
+                break
+            } catch where error.rawValue == ENOENT {
+                // Removed by another run's sweep, between our wait4 and here (see
+                // parentSweepStaleCgroups): gone is what we wanted.
                 break
             } catch where error.rawValue == EBUSY && attempt < 199 {
                 // Exited processes leave the cgroup a moment after wait4 returns.

@@ -129,7 +129,8 @@ func childApplySteps(_ plan: Plan, kernel: any Kernel,
             case .setDomainname(let name):
                 try childSetDomainname(name, plan: plan, kernel: kernel)
             case .mount(let mount):
-                try childMount(mount, plan: plan, hostDevices: hostDevices[index] ?? [], kernel: kernel)
+                try childMount(mount, plan: plan, hostDevices: hostDevices[index] ?? [],
+                               futureRoot: nextRoot(after: index, in: plan), kernel: kernel)
             case .umount(let target):
                 try childUmount(target, plan: plan, kernel: kernel)
             case .chroot(let directory):
@@ -157,6 +158,18 @@ func childApplySteps(_ plan: Plan, kernel: any Kernel,
             }
         } catch {
             return childNamingUnmappedRoot(error.at(index), plan: plan)
+        }
+    }
+    return nil
+}
+
+/// The directory of the first `chroot` or `pivot_root` after step `index`: the root a
+/// mount made before it must stay in (Mounts.swift, childRefuseTargetLeavingRoot).
+func nextRoot(after index: Int, in plan: Plan) -> String? {
+    for step in plan.steps[(index + 1)...] {
+        switch step.action {
+        case .chroot(let directory), .pivotRoot(let directory): return directory
+        default: continue
         }
     }
     return nil

@@ -65,6 +65,16 @@ enum Syscall {
                     errorFD: Int32, newProcessGroup: Bool, maps: MapsHandover?)
     /// What the clone3 shim does in the new process before execve, recorded by the double.
     case setpgid(pid: pid_t, group: pid_t)
+    /// setsid(2): the clone3 shim, for a run without a terminal (not interactive).
+    case setsid
+    /// prctl(PR_SET_PDEATHSIG, signal): the clone3 shim before execve; `set user` again
+    /// after its setresuid, which clears it (User.swift).
+    case setParentDeathSignal(Int32)
+    /// getppid(2): `.returned(pid)`.
+    case getppid
+    /// The names in a directory, without "." and "..", one a line: `.text` (the stale
+    /// cgroup sweep, Cgroups.swift).
+    case listDirectory(path: String)
     /// `.returned(pid)` in the parent, 0 in the new process.
     case fork
     /// posix_spawn(3) of the command, with the command's signal start (see
@@ -94,6 +104,8 @@ enum Syscall {
     /// Forwarders of `forwardedSignals` to `pid`: `.signals(saved)`.
     case forwardSignals(to: pid_t)
     case restoreSignals(SavedSignalActions)
+    /// SIGCHLD back to SIG_DFL if cfsh was started with it ignored (see runParent).
+    case unignoreChildSignal
     /// Every signal blocked, before fork: no handler of the init runs in the command.
     case blockAllSignals
     /// The command's start: `signalsResetForCommand` at SIG_DFL, nothing blocked.
@@ -112,6 +124,12 @@ enum Syscall {
     /// statvfs(3)'s f_flag of the mount at `path` (ST_RDONLY, ST_NOSUID, ...): `.mountFlags`.
     case statvfs(path: String)
     case chroot(String)
+    /// openat2(directory, path, RESOLVE_BENEATH|RESOLVE_NO_MAGICLINKS): EXDEV when a
+    /// symlink or `..` leads out of `directory` (see `cfs_check_beneath`).
+    case checkBeneath(directory: String, path: String)
+    /// readlink(2): `.text`, the link's target, or "" when `path` is not a symlink
+    /// (readlink's EINVAL, which is the usual answer, is not an error here).
+    case readlink(String)
     case chdir(String)
     /// A detached bind mount of `path`, as an fd (`.returned`): see `cfs_open_tree_clone`.
     case openTreeClone(path: String)

@@ -37,6 +37,7 @@ extension Kernel {
     func wait(_ pid: pid_t) throws(Errno) -> Int32 { try perform(.wait4(pid: pid, options: 0)).status }
     func kill(_ pid: pid_t, _ signal: Int32) throws(Errno) { _ = try perform(.kill(pid: pid, signal: signal)) }
     func getpid() -> pid_t { pid_t((try? perform(.getpid))?.number ?? 0) }
+    func getppid() -> pid_t { pid_t((try? perform(.getppid))?.number ?? 0) }
     /// getuid(2), getgid(2), geteuid(2) of cfsh: the invoking user.
     func invokingUser() -> (uid: uid_t, gid: gid_t, euid: uid_t) {
         (uid_t((try? perform(.getuid))?.number ?? 0), gid_t((try? perform(.getgid))?.number ?? 0),

@@ -71,6 +71,40 @@ final class LinuxKernel: Kernel {
             return .returned(Int(pid))
         case .setpgid(let pid, let group):
             try check(Glibc.setpgid(pid, group))
+        case .checkBeneath(let directory, let path):
+            try negated(cfs_check_beneath(directory, path))
+        case .readlink(let path):
+            var buffer = [CChar](repeating: 0, count: 4097)
+            let n = Glibc.readlink(path, &buffer, 4096)
+            if n < 0 && errno == EINVAL { return .text("") }
+            if n < 0 { throw Errno.current }
+            buffer[n] = 0
+            return .text(String(cString: buffer))
+        case .unignoreChildSignal:
+            var current = sigaction()
+            sigaction(SIGCHLD, nil, &current)
+            // (C function pointers are not Equatable in Swift: compared as addresses.)
+            if unsafeBitCast(current.__sigaction_handler.sa_handler, to: Int.self)
+                == unsafeBitCast(SIG_IGN, to: Int.self) {
+                Glibc.signal(SIGCHLD, SIG_DFL)
+            }
+        case .setsid:
+            try check(Glibc.setsid())
+        case .setParentDeathSignal(let signal):
+            try negated(cfs_prctl(CFS_PR_SET_PDEATHSIG, UInt(signal), 0))
+        case .getppid:
+            return .returned(Int(Glibc.getppid()))
+        case .listDirectory(let path):
+            guard let directory = opendir(path) else { throw Errno.current }
+            defer { closedir(directory) }
+            var names = ""
+            while let entry = readdir(directory) {
+                let name = withUnsafePointer(to: entry.pointee.d_name) {
+                    $0.withMemoryRebound(to: CChar.self, capacity: 256) { String(cString: $0) }
+                }
+                if name != "." && name != ".." { names += name + "\n" }
+            }
+            return .text(names)
         case .fork:
             let pid = Glibc.fork()
             try check(pid)

@@ -32,9 +32,12 @@ extension Step {
     }
 }
 
-/// `hostDevices`: for `mount dev`, the clones made by childCloneHostDevices.
-func childMount(_ mount: Mount, plan: Plan, hostDevices: [Int32] = [], kernel: any Kernel) throws(SandboxFailure) {
+/// `hostDevices`: for `mount dev`, the clones made by childCloneHostDevices. `futureRoot`:
+/// the directory of the plan's next `chroot` or `pivot_root`, if one follows.
+func childMount(_ mount: Mount, plan: Plan, hostDevices: [Int32] = [], futureRoot: String? = nil,
+                kernel: any Kernel) throws(SandboxFailure) {
     try refuseOutsideNewMountNamespace(plan, subject: mount.target)
+    try childRefuseTargetLeavingRoot(mount, futureRoot: futureRoot, kernel: kernel)
     // flags and data from the one mount option table (CFSLanguage/MountOptions.swift).
     let options = mount.settings
     switch mount.kind {
@@ -75,6 +78,47 @@ func childMount(_ mount: Mount, plan: Plan, hostDevices: [Int32] = [], kernel: a
     case .dev:
         try childMountDev(mount.target, options: options, hostDevices: hostDevices, kernel: kernel)
     }
+}
+
+/// mount(2) follows symlinks in its target. A rootfs is data (an image, a tarball), and a
+/// symlink in it must not move a mount out of it (runc CVE-2021-30465; proc onto a
+/// symlink: runc CVE-2019-16884):
+/// - a target inside the directory a later `chroot`/`pivot_root` enters (`mount proc
+///   ./rootfs/proc; pivot_root ./rootfs`) must resolve beneath it: openat2(2)
+///   RESOLVE_BENEATH refuses a symlink or `..` that leads out (EXDEV) and magic links;
+/// - `proc` and `sysfs` are never mounted onto a symlink (readlink(2) succeeds), wherever
+///   it points: a rootfs whose /proc is a link to /etc would get the kernel's files there.
+/// Checked just before the mount, by path: a process changing the rootfs at that very
+/// moment could still swap a directory for a link in between (runc closes that by
+/// mounting onto /proc/self/fd/N; cfsh's rootfs is the caller's own directory).
+func childRefuseTargetLeavingRoot(_ mount: Mount, futureRoot: String?,
+                                  kernel: any Kernel) throws(SandboxFailure) {
+    let target = mount.target
+    if let root = futureRoot.map(lexical), lexical(target).hasPrefix(root + "/") {
+        let inside = String(lexical(target).dropFirst(root.count + 1))
+        do throws(Errno) {
+            _ = try kernel.perform(.checkBeneath(directory: root, path: inside))
+        } catch where error.rawValue == EXDEV || error.rawValue == ELOOP {
+            throw SandboxFailure.setup("mount", target, error, index: nil, reason:
+                "refused: a symlink or '..' in it leads out of " + root + ", the root this plan enters")
+        } catch {
+            // ENOENT and the like: the mount itself says so, as before.
+        }
+    }
+    if mount.kind == .proc || mount.kind == .sysfs,
+       case .text(let link)? = try? kernel.perform(.readlink(target)), !link.isEmpty {
+        throw SandboxFailure.setup("mount", target, Errno(ELOOP), index: nil, reason:
+            "refused: it is a symlink (to " + link + "); " + mount.kind.rawValue
+            + " is mounted only onto a directory")
+    }
+}
+
+/// `./rootfs/` as `rootfs`: the same directory, for the prefix test above.
+private func lexical(_ path: String) -> String {
+    var path = path
+    while path.hasPrefix("./") { path.removeFirst(2) }
+    while path.count > 1 && path.hasSuffix("/") { path.removeLast() }
+    return path
 }
 
 func childUmount(_ target: String, plan: Plan, kernel: any Kernel) throws(SandboxFailure) {

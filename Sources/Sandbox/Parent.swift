@@ -46,6 +46,13 @@ func runParent(_ plan: Plan, argv: [String], options: RunOptions, kernel: any Ke
     var inherited = [planPipe.read, syncPipe.read, errorPipe.write]
     if let stopPipe { inherited.append(stopPipe.write) }
     let childArgv = ["cfsh", Sandbox.childVerb] + inherited.map { String($0) }
+    // Started with SIGCHLD ignored (a wrapper's `signal(SIGCHLD, SIG_IGN)`), cfsh's
+    // children would be reaped by the kernel the moment they exit and wait4 would find
+    // none (ECHILD: sigaction(2), "POSIX.1-2001 … SIG_IGN"): every run said 125. The
+    // disposition is also inherited across clone and execve by the init, whose waitpid
+    // would then lose the command's status. So it is SIG_DFL from the first run on — a
+    // shell must be able to wait for its children (issue 11, item 6).
+    _ = kernel.perform(always: .unignoreChildSignal)
     let pid: pid_t
     do {
         pid = pid_t(try kernel.perform(.clone3Exec(
@@ -171,7 +178,9 @@ func parentOutcome(status: Int32, record: String, handedOver: Bool, parentFailur
         if failure.step == "reexec" {
             failure.message = "clone3: re-executing " + executable + ": "
                 + Errno(failure.errno).description
-        } else if failure.step == "setresuid" || failure.step == "setresgid" {
+        } else if (failure.step == "setresuid" || failure.step == "setresgid") && failure.message.isEmpty {
+            // The clone3 shim's record (no message). `set user`'s own setresuid failure
+            // has its message and is not the user namespace's (issue 11, item 1).
             failure.message = failure.step + ": becoming " + (failure.step == "setresuid" ? "uid" : "gid")
                 + " 0 of the new user namespace: " + Errno(failure.errno).description
         }

@@ -45,6 +45,8 @@ final class RecordingKernel: Kernel {
     /// What readFile returns, by path (missing: ENOENT). Default: a cgroup v1 host, as
     /// the machine this was built on.
     var files: [String: String] = ["/proc/self/cgroup": "8:pids:/\n4:memory:/\n1:cpu:/\n0::/\n"]
+    /// Symlinks readlink finds, path → target (missing: not a symlink).
+    var links: [String: String] = [:]
     /// Called when the parent writes "go": explain runs the child here.
     var onGo: (() -> Void)?
 
@@ -78,6 +80,10 @@ final class RecordingKernel: Kernel {
         if let error = failure(for: call) {
             records.append(Record(process: process, call: call, result: nil, error: error))
             throw error
+        }
+        if case .listDirectory(let path) = call, files[path] == nil {
+            records.append(Record(process: process, call: call, result: nil, error: Errno(ENOENT)))
+            throw Errno(ENOENT)
         }
         if case .readFile(let path) = call, files[path] == nil {
             records.append(Record(process: process, call: call, result: nil, error: Errno(ENOENT)))
@@ -135,8 +141,10 @@ final class RecordingKernel: Kernel {
             return .pipe(read: fds.0, write: fds.1)
         case .read(let fd):
             return .text(buffers.removeValue(forKey: fd) ?? "")
-        case .readFile(let path):
+        case .readFile(let path), .listDirectory(let path):
             return .text(files[path] ?? "")
+        case .readlink(let path):
+            return .text(links[path] ?? "")
         case .openTreeClone:
             nextFD += 1
             return .returned(Int(nextFD - 1))
@@ -188,10 +196,11 @@ final class RecordingKernel: Kernel {
     private func afterRecording(_ call: Syscall) {
         switch call {
         case .clone3Exec(_, let path, let argv, _, _, let newProcessGroup, let maps):
-            if newProcessGroup {
-                records.append(Record(process: .child, call: .setpgid(pid: 0, group: 0), result: .done))
-            }
-            let exec = Syscall.execve(path: path, argv: argv, environment: CommandEnvironment([]))
+            records.append(Record(process: .child, call: newProcessGroup ? .setpgid(pid: 0, group: 0) : .setsid,
+                                  result: .done))
+            // Then, last before execve, it arms its death signal and checks its parent.
+            let exec: [Syscall] = [.setParentDeathSignal(SIGKILL), .getppid,
+                                   .execve(path: path, argv: argv, environment: CommandEnvironment([]))]
             if let maps {
                 // The re-exec waits until the parent has written the maps.
                 records.append(Record(process: .child, call: .read(fd: maps.read), result: .done))
@@ -199,9 +208,9 @@ final class RecordingKernel: Kernel {
                 var calls: [Syscall] = []
                 if maps.becomeRootGID { calls.append(.setresgid(0)) }
                 if maps.becomeRootUID { calls.append(.setresuid(0)) }
-                pendingExec = (maps.read, calls + [exec])
+                pendingExec = (maps.read, calls + exec)
             } else {
-                records.append(Record(process: .child, call: exec, result: .done))
+                for call in exec { records.append(Record(process: .child, call: call, result: .done)) }
             }
         case .write(let fd, let text):
             if let readEnd = pipes[fd] { buffers[readEnd, default: ""] += text }

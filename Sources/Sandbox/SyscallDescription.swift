@@ -35,6 +35,10 @@ extension Syscall: CustomStringConvertible {
 
         case .clone3Exec(let flags, _, _, _, _, _, _): return "clone3(" + cloneFlagNames(flags) + ")"
         case .setpgid(let pid, let group): return "setpgid(" + String(pid) + ", " + String(group) + ")"
+        case .setsid: return "setsid()"
+        case .setParentDeathSignal(let signal): return "prctl(PR_SET_PDEATHSIG, " + signalName(signal) + ")"
+        case .getppid: return "getppid()"
+        case .listDirectory(let path): return "getdents64(open(" + quote(path) + ", O_DIRECTORY))"
         case .fork: return "fork()"
         case .posixSpawn(let path, let argv, _):
             return "posix_spawn(" + quote(path) + ", " + list(argv) + ", ENV)"
@@ -59,6 +63,7 @@ extension Syscall: CustomStringConvertible {
                 + ", {forward to " + String(pid) + ", SA_SIGINFO|SA_RESTART})"
         case .restoreSignals(let saved):
             return "rt_sigaction(" + signalNames(saved.actions.map(\.0)) + ", {as before})"
+        case .unignoreChildSignal: return "rt_sigaction(SIGCHLD, {SIG_DFL}) if it was SIG_IGN"
         case .blockAllSignals: return "rt_sigprocmask(SIG_SETMASK, ~[])"
         case .resetSignalsForCommand:
             return "rt_sigaction(" + signalNames(signalsResetForCommand)
@@ -80,6 +85,10 @@ extension Syscall: CustomStringConvertible {
             return "umount2(" + quote(target) + ", " + (flags == MNT_DETACH ? "MNT_DETACH" : String(flags)) + ")"
         case .statvfs(let path): return "statvfs(" + quote(path) + ")"
         case .chroot(let path): return "chroot(" + quote(path) + ")"
+        case .checkBeneath(let directory, let path):
+            return "openat2(open(" + quote(directory) + "), " + quote(path)
+                + ", O_PATH, RESOLVE_BENEATH|RESOLVE_NO_MAGICLINKS)"
+        case .readlink(let path): return "readlink(" + quote(path) + ")"
         case .chdir(let path): return "chdir(" + quote(path) + ")"
         case .openTreeClone(let path):
             return "open_tree(AT_FDCWD, " + quote(path) + ", OPEN_TREE_CLONE|OPEN_TREE_CLOEXEC)"
@@ -205,6 +214,7 @@ func signalName(_ signal: Int32) -> String {
     case SIGTTIN: return "SIGTTIN"
     case SIGTSTP: return "SIGTSTP"
     case SIGCHLD: return "SIGCHLD"
+    case SIGKILL: return "SIGKILL"
     default: return String(signal)
     }
 }
@@ -237,6 +247,8 @@ func errnoName(_ errno: Int32) -> String {
     case ELOOP: return "ELOOP"
     case EAGAIN: return "EAGAIN"
     case ENODEV: return "ENODEV"
+    case ESRCH: return "ESRCH"
+    case EXDEV: return "EXDEV"
     default: return String(errno)
     }
 }

@@ -11,6 +11,8 @@ import CFSLanguage
 /// it then fails with EPERM, and the message says why rather than just "not permitted".
 func childSetUser(_ user: UserIDs, inUserNamespace: Bool = false, kernel: any Kernel) throws(SandboxFailure) {
     let gid = user.gid ?? user.uid
+    // Whose child this is before the ids change: see the end.
+    let parent = kernel.getppid()
     do throws(SandboxFailure) {
         try kernel.attempt("setgroups", "\(gid)") { () throws(Errno) in try kernel.setgroups([gid]) }
     } catch where inUserNamespace && error.errno == EPERM {
@@ -20,4 +22,14 @@ func childSetUser(_ user: UserIDs, inUserNamespace: Bool = false, kernel: any Ke
     }
     try kernel.attempt("setresgid", "\(gid)") { () throws(Errno) in try kernel.setresgid(gid) }
     try kernel.attempt("setresuid", "\(user.uid)") { () throws(Errno) in try kernel.setresuid(user.uid) }
+    // A change of the effective ids clears the death signal the clone3 shim armed
+    // (prctl(2), PR_SET_PDEATHSIG): armed again, so that without an init the command
+    // still dies with cfsh. If its parent died meanwhile, no signal will come: say so.
+    try kernel.attempt("prctl", "PR_SET_PDEATHSIG") { () throws(Errno) in
+        _ = try kernel.perform(.setParentDeathSignal(SIGKILL))
+    }
+    if kernel.getppid() != parent {
+        throw SandboxFailure.setup("set user", "its parent", Errno(ESRCH), index: nil,
+                                   reason: "exited while the ids changed")
+    }
 }

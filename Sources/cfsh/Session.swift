@@ -20,6 +20,8 @@ struct Session {
     /// The interactive shell's stopped and background sandboxes (Jobs.swift); nil for
     /// scripts, which never stop a sandbox of their own.
     var jobs: JobTable?
+    /// The `chroot` steps already warned about (`warnIfChrootIsEscapable`).
+    var warnedChroots: [SourceLocation] = []
 
     init(context: ExpansionContext) {
         self.context = context
@@ -48,6 +50,7 @@ struct Session {
     private mutating func run(_ action: Action) -> Flow {
         switch action {
         case .exec(let plan, let argv, let location):
+            warnIfChrootIsEscapable(plan)
             var options = RunOptions()
             options.terminalFD = terminalFD
             let outcome = Sandbox.run(plan, argv: argv, options: options)
@@ -114,6 +117,38 @@ struct Session {
             at = plan.steps[index].location
         }
         return Diagnostic(failure.message, at: at)
+    }
+
+    /// A plan that isolates with `chroot` while the command keeps root's CAP_SYS_CHROOT:
+    /// root can leave a chroot (chroot(2), NOTES: it "is not intended to be used for any
+    /// kind of security"; mkdir, chroot into it, `cd ..` up to the real root, chroot
+    /// ".") — `pivot_root` detaches the old root and cannot be left that way. One line
+    /// on stderr, once per `chroot` step in a session, when a plan with it is run.
+    /// Here, not in `compile`: its diagnostics are errors that stop the run, and a
+    /// warning kind would change every consumer (`-n`, the prompt, `load`, the fuzzer)
+    /// for one message; the run is where the plan's steps and their locations meet.
+    /// Not warned: a plan with `pivot_root`, or whose command cannot chroot (`set user`
+    /// to a uid other than 0, or sys_chroot removed by a `cap` step).
+    mutating func warnIfChrootIsEscapable(_ plan: Plan) {
+        var chroot: PlanStep?
+        for step in plan.steps {
+            switch step.action {
+            case .chroot: chroot = chroot ?? step
+            case .pivotRoot: return
+            case .capDrop(.all): return
+            case .capDrop(.some(let list)) where list.contains { $0.name == "sys_chroot" }: return
+            case .capKeep(.some(let list)) where !list.contains { $0.name == "sys_chroot" }: return
+            default: break
+            }
+        }
+        if let user = plan.user, user.uid != 0 { return }
+        guard let chroot, !warnedChroots.contains(chroot.location) else { return }
+        warnedChroots.append(chroot.location)
+        // Concatenation, not interpolation: this runs before every such sandbox starts.
+        let at = chroot.location
+        Output.err(at.file + ":" + String(at.line) + ":" + String(at.column)
+                   + ": warning: chroot can be left by root in the sandbox (chroot(2));"
+                   + " use 'pivot_root DIR' to isolate the root\n")
     }
 
     func report(_ diagnostics: [Diagnostic]) {

@@ -64,6 +64,19 @@ import Testing
         #expect(firstError("chroot /nope", host: nil) == nil)
     }
 
+    /// A bind source that is not there is an error before anything runs, resolved in
+    /// the planned root (issue 11, item 2: it was found only by the sandbox, exit 125).
+    @Test func bindSourceMustExist() {
+        let host = FakeHost(files: ["/r": .directory, "/r/etc": .directory, "/f": .regularFile, "/srv": .directory])
+        #expect(firstError("unshare mount; mount bind /srv /mnt", host: host) == nil)
+        #expect(firstError("unshare mount; mount bind /f /mnt", host: host) == nil, "a file onto a file is fine")
+        #expect(firstError("unshare mount; mount rbind /nope /mnt", host: host) == "1:16: mount: bind source '/nope' does not exist")
+        #expect(firstError("unshare mount; chroot /r; mount bind /etc /mnt", host: host) == nil)
+        #expect(firstError("unshare mount; chroot /r; mount bind /srv /mnt", host: host)
+                == "1:27: mount: bind source '/srv' (/r/srv on the host) does not exist")
+        #expect(firstError("unshare mount; mount bind /nope /mnt", host: nil) == nil)
+    }
+
     @Test func mountsInAUserNamespace() {
         #expect(firstError("unshare user mount; mount proc /proc")
                 == "1:21: 'mount proc' in a user namespace needs 'unshare pid' too (EPERM): it shows a pid namespace, which must belong to the new user namespace")

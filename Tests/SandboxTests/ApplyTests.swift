@@ -17,7 +17,8 @@ import Testing
             #"sethostname("container")"#,
             #"chroot("./rootfs")"#,
             #"chdir("/")"#,
-            #"mount("proc", "/proc", "proc", 0, NULL)"#,
+            // proc is never mounted onto a symlink (Mounts.swift).
+            #"readlink("/proc")"#, #"mount("proc", "/proc", "proc", 0, NULL)"#,
             #"chdir("/tmp")"#,
         ])
     }
@@ -120,7 +121,28 @@ import Testing
                                        mountStep(.proc, "/proc", ["nodev", "noexec"])])
         let calls = apply(plan).calls
         #expect(calls[1] == #"mount("tmpfs", "/tmp", "tmpfs", MS_RDONLY|MS_NOSUID, "size=64m,mode=755")"#)
-        #expect(calls[2] == #"mount("proc", "/proc", "proc", MS_NODEV|MS_NOEXEC, NULL)"#)
+        #expect(calls[3] == #"mount("proc", "/proc", "proc", MS_NODEV|MS_NOEXEC, NULL)"#)
+    }
+
+    /// A rootfs is data: a symlink in it must not carry a mount out of it (runc
+    /// CVE-2021-30465, CVE-2019-16884). Nothing is mounted when refused.
+    @Test func aMountTargetLeavingTheRootAPlanEntersOrAProcSymlinkIsRefused() {
+        let before = apply(makePlan([.mount], [mountStep(.proc, "./rootfs/proc"), .pivotRoot("./rootfs/")])) {
+            $0.fail("openat2", with: EXDEV)
+        }
+        #expect(before.calls.contains(#"openat2(open("rootfs"), "proc", O_PATH, RESOLVE_BENEATH|RESOLVE_NO_MAGICLINKS) = -1 EXDEV"#), "\(before.calls)")
+        #expect(!before.calls.contains { $0.hasPrefix(#"mount("proc""#) })
+        #expect(before.failure?.stepIndex == 0)
+        #expect(before.failure?.message == "mount: ./rootfs/proc: refused: a symlink or '..' in it leads out of rootfs, the root this plan enters")
+        // Outside the directory entered later: the user's own choice, not checked.
+        let outside = apply(makePlan([.mount], [mountStep(.tmpfs, "/mnt"), .chroot("./rootfs")])).calls
+        #expect(!outside.contains { $0.hasPrefix("openat2") })
+
+        let proc = apply(makePlan([.mount], [.chroot("/r"), mountStep(.proc, "/proc")])) {
+            $0.links["/proc"] = "/etc"
+        }
+        #expect(!proc.calls.contains { $0.hasPrefix(#"mount("proc""#) })
+        #expect(proc.failure?.message == "mount: /proc: refused: it is a symlink (to /etc); proc is mounted only onto a directory")
     }
 
     @Test func readOnlyBindNeedsARemount() {

@@ -29,6 +29,10 @@ import Testing
         let limits = calls.filter { $0.contains("cgroup") && !$0.hasPrefix("read(\"/proc/self") }
         #expect(limits == [
             #"read("/sys/fs/cgroup/cgroup.controllers") = -1 ENOENT"#,
+            // The stale cgroup sweep looks where each cgroup will be made.
+            #"getdents64(open("/sys/fs/cgroup/pids", O_DIRECTORY)) = -1 ENOENT"#,
+            #"getdents64(open("/sys/fs/cgroup/memory/outer/job", O_DIRECTORY)) = -1 ENOENT"#,
+            #"getdents64(open("/sys/fs/cgroup/cpu", O_DIRECTORY)) = -1 ENOENT"#,
             #"mkdir("/sys/fs/cgroup/pids/cfsh-4242", 0755)"#,
             #"write("/sys/fs/cgroup/pids/cfsh-4242/pids.max", "5")"#,
             #"write("/sys/fs/cgroup/pids/cfsh-4242/cgroup.procs", "4242")"#,
@@ -87,6 +91,42 @@ import Testing
         #expect(calls.filter { $0.hasPrefix("rmdir") }.count == 8)
         #expect(calls.contains("kill(77, 9)") && calls.contains("kill(78, 9)"))
         #expect(calls.last == #"rmdir("/sys/fs/cgroup/pids/cfsh-4242")"#)
+    }
+
+    /// A cfsh killed by SIGKILL leaves its empty cgroup: the next run that makes one
+    /// removes those whose sandbox pid is gone, and says so in one line.
+    @Test func staleCgroupsOfGoneSandboxesAreRemovedByTheNextRunAndOnlyThose() {
+        let (outcome, calls) = run(plan(pids: 5)) { sys in
+            sys.files["/sys/fs/cgroup/pids"] = "system.slice\ncfsh-77\ncfsh-78\ncfsh-79\ncfsh-x\ncfshy\n"
+            sys.fail("kill", with: ESRCH, matching: "kill(77, 0)")
+            sys.fail("kill", with: ESRCH, matching: "kill(79, 0)")
+            // 79's pid is gone but its cgroup still has a process (reused elsewhere): EBUSY.
+            sys.fail("rmdir", with: EBUSY, matching: "cfsh-79")
+        }
+        #expect(outcome == .exited(0))
+        #expect(calls.contains("kill(77, 0) = -1 ESRCH") && calls.contains("kill(78, 0)"))
+        #expect(calls.filter { $0.hasPrefix("rmdir") } == [
+            #"rmdir("/sys/fs/cgroup/pids/cfsh-77")"#, #"rmdir("/sys/fs/cgroup/pids/cfsh-79") = -1 EBUSY"#,
+            #"rmdir("/sys/fs/cgroup/pids/cfsh-4242")"#])
+        let said = calls.filter { $0.hasPrefix("write(2, ") }
+        #expect(said.count == 1 && said[0].contains("removed 1 stale cgroup"), "\(said)")
+        // Before its own cgroup is made.
+        let sweep = calls.firstIndex { $0.hasPrefix("rmdir(\"/sys/fs/cgroup/pids/cfsh-77") }!
+        #expect(sweep < calls.firstIndex { $0.hasPrefix("mkdir") }!)
+    }
+
+    @Test func onlyCfshDashPIDNamesAreSwept() {
+        #expect(cfshCgroupPID(Array("cfsh-4242".utf8)) == 4242)
+        #expect(cfshCgroupPID(Array("cfsh-2147483647".utf8)) == Int32.max)
+        for name in ["cfsh-", "cfsh-0", "cfsh-012", "cfsh--1", "cfsh-+1", "cfsh-1x", "cfsh-2147483648",
+                     "cfsh-99999999999999999999", "cfsh", "xcfsh-1", "cfsh-1 "] {
+            #expect(cfshCgroupPID(Array(name.utf8)) == nil, "\(name)")
+        }
+    }
+
+    @Test func aCgroupAlreadyRemovedBySomeoneElsesSweepIsNotAFailure() {
+        let (outcome, _) = run(plan(pids: 5)) { $0.fail("rmdir", with: ENOENT) }
+        #expect(outcome == .exited(0))
     }
 
     @Test func aCgroupThatCannotBeRemovedIsReported() {

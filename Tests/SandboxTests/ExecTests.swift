@@ -51,11 +51,13 @@ import Testing
     @Test func userIsSetGroupsFirstThenGidThenUid() throws {
         let sys = RecordingKernel()
         try childSetUser(UserIDs(uid: 1000, gid: 100), kernel: sys)
-        #expect(sys.syscalls == ["setgroups([100])", "setresgid(100, 100, 100)",
-                                 "setresuid(1000, 1000, 1000)"])
+        // The death signal the id change cleared is armed again, and the parent checked.
+        #expect(sys.syscalls == ["getppid()", "setgroups([100])", "setresgid(100, 100, 100)",
+                                 "setresuid(1000, 1000, 1000)", "prctl(PR_SET_PDEATHSIG, SIGKILL)",
+                                 "getppid()"])
         let second = RecordingKernel()
         try childSetUser(UserIDs(uid: 7, gid: nil), kernel: second)
-        #expect(second.syscalls[1] == "setresgid(7, 7, 7)")
+        #expect(second.syscalls[2] == "setresgid(7, 7, 7)")
     }
 
     @Test func everyFDButStdioAndTheErrorPipeIsClosed() throws {

@@ -67,7 +67,8 @@ import Testing
             (.rlimit(ResourceLimit(name: .nofile, soft: nil, hard: nil)), "prlimit64",
              "rlimit: nofile: Operation not permitted"),
             (.noNewPrivs, "prctl", "no_new_privs: prctl: Operation not permitted"),
-            (.capDrop(caps(["kill"])), "capset", "cap: capget: Operation not permitted"),
+            (.capDrop(caps(["kill"])), "capset", "cap: capset: Operation not permitted"),
+            (.capDrop(caps(["kill"])), "capget", "cap: capget: Operation not permitted"),
             (.capDrop(caps(["kill"])), "prctl", "cap: bounding set: CAP_KILL: Operation not permitted"),
         ]
         for (step, syscall, message) in cases {

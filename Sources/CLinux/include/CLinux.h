@@ -35,6 +35,13 @@
 /// in the parent can leak them). If execve fails, the child writes
 /// "- ERRNO 125 reexec \n" on `error_fd` (the protocol's failure record) and exits 125.
 ///
+/// Without `new_process_group` (a script, `-c`: no terminal handed over), the child
+/// first calls setsid(2): a new session without a controlling terminal, so TIOCSTI
+/// cannot push input into the caller's terminal (bubblewrap CVE-2017-5226).
+///
+/// Before execve the child arms PR_SET_PDEATHSIG(SIGKILL) (`bwrap --die-with-parent`)
+/// and exits 125 if cfsh already died (getppid() no longer cfsh's pid).
+///
 /// With `new_process_group`, the child first makes itself a process group leader
 /// (setpgid(0, 0)), as a shell does for a job: the parent's own setpgid fails with EACCES
 /// once the child has exec'd, so both sides call it and whichever runs first wins.
@@ -84,6 +91,12 @@ int cfs_setresgid(gid_t gid);
 /// variadic. Returns an fd or -errno.
 int cfs_open_in_root(int root_fd, const char *path);
 
+/// Whether `path` (relative) resolves beneath `directory` with openat2(2)
+/// RESOLVE_BENEATH | RESOLVE_NO_MAGICLINKS: a symlink or `..` leading out of it is EXDEV,
+/// a magic link (/proc/PID/root) ELOOP. Opens O_PATH and closes at once. Why C: as
+/// cfs_open_in_root. Returns 0 or -errno.
+int cfs_check_beneath(const char *directory, const char *path);
+
 /// prlimit(2) of this process: setrlimit with 64-bit values. Why C: glibc declares
 /// prlimit only under _GNU_SOURCE, and setrlimit's resource parameter there is an enum
 /// type Swift imports awkwardly. Returns 0 or -errno.
@@ -101,6 +114,7 @@ int cfs_capset(uint64_t effective, uint64_t permitted, uint64_t inheritable);
 
 #define CFS_PR_SET_NO_NEW_PRIVS 38
 #define CFS_PR_CAPBSET_DROP 24
+#define CFS_PR_SET_PDEATHSIG 1
 #define CFS_PR_CAP_AMBIENT 47
 #define CFS_PR_CAP_AMBIENT_CLEAR_ALL 4
 
