@@ -246,6 +246,7 @@ struct ExplainIsProvenTests {
             args = expandProducts(args)
         case "prctl":
             guard args.hasPrefix("PR_CAPBSET_DROP") || args.hasPrefix("PR_SET_NO_NEW_PRIVS") || args.hasPrefix("PR_CAP_AMBIENT")
+                    || args.hasPrefix("PR_SET_PDEATHSIG")
             else { return nil }
             while args.hasSuffix(", 0") { args.removeLast(3) }
         case "capset":

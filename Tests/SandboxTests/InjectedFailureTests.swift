@@ -11,7 +11,7 @@ import TestSupport
 /// and cgroups as before and no process left. The Nth call was found by reading an
 /// uninjected `strace -f` of the same script; a change in the engine's calls moves them,
 /// and the test then says which message it got instead.
-@Suite(.serialized, .enabled(if: TestHost.available && FileManager.default.isExecutableFile(atPath: "/usr/bin/strace")))
+@Suite(.serialized, .needs(.sandbox), .needs(.strace))
 struct InjectedFailureTests {
     /// Every step kind the engine has that this plan can show, one a line.
     static let script = """

@@ -8,7 +8,7 @@ import TestSupport
 /// `pivot_root` into the busybox rootfs, `mount proc` — all succeed and leave no mount,
 /// cgroup or zombie (withHostUnchanged), and one cfsh running them in sequence ends
 /// with the fds it started with (runc's fd-leak test).
-@Suite(.serialized, .enabled(if: TestHost.available))
+@Suite(.serialized, .needs(.sandbox))
 struct ManySandboxesTests {
     static let plan = "unshare uts pid mount; limit pids 64; pivot_root \(TestHost.rootfs); mount proc /proc"
 

@@ -5,7 +5,7 @@ import TestSupport
 
 /// Issue 11, item 6: signals and death. A killed cfsh must not leave its sandbox running
 /// nor its cgroup behind; a sandbox without a terminal must not type into the caller's.
-@Suite(.serialized, .enabled(if: TestHost.available))
+@Suite(.serialized, .needs(.sandbox))
 struct DeathAndSessionTests {
     /// The cgroup directory a process is in, where its name starts with `cfsh-` (the
     /// sandbox's own, below cfsh's), from /proc/PID/cgroup (cgroups(7)).
@@ -159,7 +159,7 @@ struct DeathAndSessionTests {
 
 /// Issue 11, item 6: signals to cfsh are the sandbox's; its init reaps orphans; a cfsh
 /// started with SIGCHLD ignored or every signal blocked still reports the right status.
-@Suite(.serialized, .enabled(if: TestHost.available))
+@Suite(.serialized, .needs(.sandbox))
 struct SignalTests {
     /// SIGTERM, SIGINT, SIGHUP to cfsh during `exec`: forwarded to the command, and cfsh
     /// exits *after* the sandbox, with the command's status — told apart from cfsh's own
@@ -255,7 +255,7 @@ struct SignalTests {
 /// Issue 11, item 5: the command gets 0, 1 and 2 and nothing else, and its working
 /// directory is inside its root (runc CVE-2024-21626: a leaked directory fd, or a cwd
 /// left outside the root, lets the command reach the host's tree).
-@Suite(.serialized, .enabled(if: TestHost.available))
+@Suite(.serialized, .needs(.sandbox))
 struct FileDescriptorAndCwdTests {
     /// Walks `..` from the process's cwd (seen from the host through /proc/PID/cwd) until
     /// its root (/proc/PID/root) or the top: whether the cwd is inside its root.
@@ -316,7 +316,7 @@ struct FileDescriptorAndCwdTests {
 /// Issue 11, item 7: escapes tried. Each test works on a copy of the busybox rootfs
 /// (it writes into it) in a directory of its own, with a marker file next to the copy:
 /// outside the root, on the host.
-@Suite(.serialized, .enabled(if: TestHost.available))
+@Suite(.serialized, .needs(.sandbox))
 struct EscapeTests {
     /// The classic escape for root in a chroot (chroot(2), NOTES): chroot into a new
     /// subdirectory while the cwd stays above it, `..` up to the real root (the walk stops

@@ -7,7 +7,7 @@ import TestSupport
 /// `exec` (so a script wrongly accepted would start a sandbox), run as `cfsh FILE` under
 /// `strace -f -e trace=clone,clone3,fork,vfork` (strace(1)): it must exit 2, say
 /// `FILE:LINE:COL: error:`, and make no clone of any kind — nothing started, checked.
-@Suite(.enabled(if: TestHost.available && FileManager.default.isExecutableFile(atPath: "/usr/bin/strace")))
+@Suite(.needs(.sandbox), .needs(.strace))
 struct BadScriptTableTests {
     /// (what is wrong, the script's bytes). Generated from small tables, so a new
     /// command or rule adds its cases here in one line.
