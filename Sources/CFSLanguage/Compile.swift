@@ -21,6 +21,9 @@ public enum Action: Sendable {
     case jobs
     case foreground(job: Int?)
     case background(job: Int?)
+    /// `verify PID`, or (`pid` nil) the plan's sandbox built with `argv` (a `sleep`) to be checked.
+    case verify(plan: Plan, pid: Int32?, argv: [String], location: SourceLocation)
+    case setVerify(Bool)
 }
 
 public struct Compilation: Sendable {
@@ -141,6 +144,18 @@ private struct Compiler {
             case .jobs: actions.append(.jobs)
             case .foreground(let job): actions.append(.foreground(job: job))
             case .background(let job): actions.append(.background(job: job))
+            case .verify(let pid):
+                // Without a PID the sandbox is built with a command that waits while it
+                // is checked: `sleep`, looked up as `exec sleep` would be.
+                let argv = ["sleep", "3600"]
+                if pid == nil, let host,
+                   let problem = commandProblem(argv, searchPath: state.searchPath, view: state.view, host: host) {
+                    report(Diagnostic("verify: the sandbox is held by running 'sleep' in it: \(problem.message)",
+                                      at: command.location,
+                                      fix: "start a sandbox of your own and use 'verify PID'"), key: key)
+                }
+                actions.append(.verify(plan: state.plan, pid: pid, argv: argv, location: command.location))
+            case .setVerify(let on): actions.append(.setVerify(on))
             }
         }
     }

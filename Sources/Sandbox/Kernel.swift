@@ -134,6 +134,17 @@ enum Syscall {
     case capset(CapabilitySets)
     /// IFF_UP on an interface: see `cfs_interface_up`.
     case interfaceUp(String)
+
+    // `verify` (Verify.swift): looking at another process from the host.
+    /// readlink(2): `.text` (/proc/PID/ns/uts → "uts:[4026531838]").
+    case readlink(path: String)
+    /// The names in a directory (opendir/readdir, without . and ..): `.text`, one a line.
+    case listDirectory(path: String)
+    /// stat(2) of `path`, following links: `.text` "DEV:INO" (the same directory, however reached).
+    case fileIdentity(path: String)
+    /// uname(2) inside `pid`'s UTS namespace, from a forked helper (`cfs_uts_names`):
+    /// `.text` "NODENAME\nDOMAINNAME\n".
+    case utsNames(pid: pid_t)
 }
 
 /// What a call gave back, besides success.

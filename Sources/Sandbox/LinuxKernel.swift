@@ -174,6 +174,31 @@ final class LinuxKernel: Kernel {
             try negated(cfs_capset(sets.effective, sets.permitted, sets.inheritable))
         case .interfaceUp(let name):
             try negated(cfs_interface_up(name))
+        case .readlink(let path):
+            var buffer = [CChar](repeating: 0, count: Int(PATH_MAX) + 1)
+            let n = Glibc.readlink(path, &buffer, Int(PATH_MAX))
+            if n < 0 { throw Errno.current }
+            return .text(String(decoding: buffer[0..<n].map { UInt8(bitPattern: $0) }, as: UTF8.self))
+        case .listDirectory(let path):
+            guard let directory = opendir(path) else { throw Errno.current }
+            defer { closedir(directory) }
+            var names: [String] = []
+            while let entry = readdir(directory) {
+                let name = withUnsafePointer(to: entry.pointee.d_name) {
+                    $0.withMemoryRebound(to: CChar.self, capacity: 256) { String(cString: $0) }
+                }
+                if name != "." && name != ".." { names.append(name) }
+            }
+            return .text(names.joined(separator: "\n"))
+        case .fileIdentity(let path):
+            var info = stat()
+            try check(stat(path, &info))
+            return .text(String(info.st_dev) + ":" + String(info.st_ino))
+        case .utsNames(let pid):
+            var buffer = [CChar](repeating: 0, count: 256)
+            let n = cfs_uts_names(pid, &buffer, Int32(buffer.count))
+            try negated(n)
+            return .text(String(cString: buffer))
         }
         return .done
     }

@@ -130,6 +130,8 @@ func runParent(_ plan: Plan, argv: [String], options: RunOptions, kernel: any Ke
 
     let record = (try? kernel.readAll(errorPipe.read)) ?? ""
     close(errorPipe.read)
+    // The command has exec'd and runs: `verify` looks at it now (Verify.swift).
+    if handedOver && record.isEmpty, let whileRunning = options.whileRunning { whileRunning(pid) }
     // From here the sandbox is a value that owns its pid, signals, terminal, cgroup and
     // stop pipe: the wait may end in a stop, and the shell finishes it later (Jobs.swift).
     var sandbox = RunningSandbox(pid: pid, kernel: kernel, executable: options.executable)

@@ -20,6 +20,8 @@ struct Session {
     /// The interactive shell's stopped and background sandboxes (Jobs.swift); nil for
     /// scripts, which never stop a sandbox of their own.
     var jobs: JobTable?
+    /// `set verify on`: every exec's sandbox is verified while its command runs (Verifying.swift).
+    var verifyEachExec = false
 
     init(context: ExpansionContext) {
         self.context = context
@@ -50,8 +52,10 @@ struct Session {
         case .exec(let plan, let argv, let location):
             var options = RunOptions()
             options.terminalFD = terminalFD
+            let verified = verifyEachExec ? verifyWhileRunning(plan, argv: argv, options: &options) : nil
             let outcome = Sandbox.run(plan, argv: argv, options: options)
             finish(outcome, job: Job(text: "exec " + argv.joined(separator: " "), plan: plan, location: location))
+            if let verified { finishVerifying(verified, outcome: outcome) }
         case .print(let text):
             Output.out(text + "\n")
         case .show(let plan):
@@ -88,6 +92,10 @@ struct Session {
             foreground(number)
         case .background(let number):
             background(number)
+        case .verify(let plan, let pid, let argv, let location):
+            verify(plan, pid: pid, argv: argv, location: location)
+        case .setVerify(let on):
+            verifyEachExec = on
         }
         return .next
     }
