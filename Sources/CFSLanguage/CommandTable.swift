@@ -268,7 +268,7 @@ extension CommandID {
         case .verify:
             return .init(self, "verify [PID]",
                          "check a running process against the plan: namespaces, root, names, maps, capabilities, rlimits, mounts, fds, cgroup, environment, one row each, ✓ or ✗ (no PID: build the plan's sandbox with 'sleep', check it, tear it down); status 0 only when all are ✓",
-                         example: "verify", arguments: [.text])
+                         example: "verify 1234", arguments: [.text])
         case .setVerify:
             return .init(self, "set verify on|off",
                          "verify every exec's sandbox while its command runs (the table on stderr)",

@@ -158,7 +158,17 @@ func verifyProcess(_ pid: pid_t, plan: Plan, context: VerifyContext, view: Proce
     if field("State", in: status)?.hasPrefix("Z") == true {
         return VerifyReport(pid: pid, rows: [], problem: "process " + String(pid) + " has ended (a zombie): nothing left to check")
     }
-    return VerifyReport(pid: pid, rows: verifyRows(pid, plan: plan, context: context, view: view))
+    let rows = verifyRows(pid, plan: plan, context: context, view: view)
+    // A command that ends while it is looked at loses its namespaces, root and fds before
+    // it is a zombie: ✗ rows then say "exiting", not "different". Looked at again after.
+    if rows.contains(where: { !$0.ok }) {
+        let after = view.read(proc + "/status")
+        if after == nil || field("State", in: after ?? "")?.hasPrefix("Z") == true
+            || field("State", in: after ?? "")?.hasPrefix("X") == true {
+            return VerifyReport(pid: pid, rows: [], problem: "process " + String(pid) + " ended while it was being checked")
+        }
+    }
+    return VerifyReport(pid: pid, rows: rows)
 }
 
 /// The table's rows, in a fixed order: namespaces, root, names, maps, capabilities,
@@ -226,7 +236,7 @@ func verifyRows(_ pid: pid_t, plan: Plan, context: VerifyContext, view: ProcessV
     }
 
     // Capabilities: what execve leaves the command (capabilities(7)). The bounding set is
-    // cfsh's less what `cap` steps removed; root inside (uid 0, or no `set user` to
+    // cfsh's (or, in a new user namespace, every capability) less what `cap` steps removed; root inside (uid 0, or no `set user` to
     // another uid) gets its bounding set as effective; anyone else only the ambient set,
     // which a `cap` step clears.
     let ownStatus = view.read("/proc/self/status") ?? ""
@@ -244,7 +254,8 @@ func verifyRows(_ pid: pid_t, plan: Plan, context: VerifyContext, view: ProcessV
         default: break
         }
     }
-    let ownBounding = hexField("CapBnd", in: ownStatus) ?? 0
+    // A new user namespace starts with the full bounding set (its creator's does not carry over).
+    let ownBounding = plan.namespaces.contains(.user) ? known : hexField("CapBnd", in: ownStatus) ?? 0
     let ownAmbient = hexField("CapAmb", in: ownStatus) ?? 0
     let rootInside = (plan.user.map { $0.uid == 0 } ?? true)
         && (plan.namespaces.contains(.user) ? mapsRoot(plan.uidMaps) : context.invokingIsRoot)
