@@ -34,6 +34,8 @@ public enum CommandKind: Sendable, Equatable {
     case verify(pid: Int32?)
     /// `set verify on|off`: a setting of the session, not of the plan.
     case setVerify(Bool)
+    /// `step CMD ARGS...`: `exec`, held after each step.
+    case step([String])
 }
 
 /// What a plan command adds to the plan. The validator folds these into a `Plan`.

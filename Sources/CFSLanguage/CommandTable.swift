@@ -21,6 +21,7 @@ public enum CommandID: String, CaseIterable, Sendable {
     case jobs, fg, bg
     case verify
     case setVerify = "set verify"
+    case step
 
     /// How the command is typed: `set hostname`, `exec`.
     public var name: String { rawValue }
@@ -142,7 +143,7 @@ extension CommandID {
             return Needs()
         case .jobs, .fg, .bg:
             return Needs()
-        case .verify, .setVerify:
+        case .verify, .setVerify, .step:
             return Needs()
         }
     }
@@ -273,6 +274,10 @@ extension CommandID {
             return .init(self, "set verify on|off",
                          "verify every exec's sandbox while its command runs (the table on stderr)",
                          example: "set verify on", arguments: [.choice(["on", "off"])])
+        case .step:
+            return .init(self, "step CMD ARGS...",
+                         "run CMD as exec does, but hold the sandbox after each step: cfsh prints the step, its line and the sandbox's PID, and asks next, continue or abort (abort tears it down)",
+                         example: "step /bin/sh", arguments: [.program, .plannedPath], repeats: true)
         }
     }
 

@@ -71,6 +71,9 @@ struct Parser {
         case "exec":
             let cmd = try nonEmpty("a command to run")
             kind = .exec([cmd.text] + remaining().map { $0.text })
+        case "step":
+            let cmd = try nonEmpty("a command to run")
+            kind = .step([cmd.text] + remaining().map { $0.text })
         case "print":
             let texts = remaining().map(\.text)
             kind = .print(texts.count == 1 ? texts[0] : texts.joined(separator: " "))

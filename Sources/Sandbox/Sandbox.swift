@@ -36,6 +36,8 @@ public struct RunOptions: Sendable {
     /// Called with the child's pid once the command has exec'd (EOF with no failure on
     /// the error pipe), while it runs and before the parent waits: `verify` (Verify.swift).
     public var whileRunning: (@Sendable (pid_t) -> Void)? = nil
+    /// `step`: the child is held after each step until this answers (Stepping.swift).
+    public var onStep: (@Sendable (HeldStep) -> StepAnswer)? = nil
     public init() {}
 }
 

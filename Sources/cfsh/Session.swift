@@ -96,6 +96,8 @@ struct Session {
             verify(plan, pid: pid, argv: argv, location: location)
         case .setVerify(let on):
             verifyEachExec = on
+        case .step(let plan, let argv, let location):
+            step(plan, argv: argv, location: location)
         }
         return .next
     }
