@@ -139,12 +139,34 @@ extension Sandbox {
         var options = options
         options.whileRunning = { pid in
             let command = commandProcess(of: pid, plan: plan) ?? pid
+            waitUntilAsleep(command)
             box.report = verify(pid: command, plan: plan, plannedRoot: plannedRoot)
             // From the parent's namespace SIGKILL reaches even a PID 1: the whole sandbox ends.
             Glibc.kill(pid, SIGKILL)
         }
         let outcome = run(plan, argv: argv, options: options)
         return (box.report, outcome)
+    }
+}
+
+/// Waits (at most two seconds) until `sleep` sleeps in nanosleep(2): just after its execve
+/// it is still starting up — the C library opens locale files, for one — and what it
+/// opens itself is not what the sandbox gave it.
+func waitUntilAsleep(_ pid: pid_t) {
+    #if arch(x86_64)
+    let sleeping: Set<Int> = [35, 230]  // nanosleep, clock_nanosleep
+    #elseif arch(arm64)
+    let sleeping: Set<Int> = [101, 115]
+    #else
+    let sleeping: Set<Int> = []
+    #endif
+    let kernel = LinuxKernel()
+    for _ in 0..<200 {
+        let syscall = (try? kernel.readFile("/proc/" + String(pid) + "/syscall")) ?? ""
+        guard !syscall.isEmpty else { return }  // gone: verify says so
+        if let number = syscall.split(separator: " ").first.flatMap({ Int($0) }), sleeping.contains(number) { return }
+        if sleeping.isEmpty { return }
+        usleep(10_000)
     }
 }
 

@@ -16,7 +16,10 @@ import Sandbox
 // `set verify on`: each `exec`'s sandbox is checked once its command has exec'd (the
 // error pipe's EOF) while it runs. A command that ends at once may be gone by then: the
 // table is replaced by one line saying so, and the status is the command's. When a row
-// is ✗, a command that exited 0 leaves `$?` at 1, so that a script can fail on it.
+// is ✗, a command that exited 0 leaves `$?` at 1, so that a script can fail on it. What
+// the command has itself done by then (a file it opened, a hostname it set) is found as
+// it is: the check is of the running process. (`verify` alone waits until its `sleep`
+// sleeps, past the C library's start-up.)
 
 /// What `set verify on` found for one exec, filled in while the command runs.
 final class VerifyResult: @unchecked Sendable {
