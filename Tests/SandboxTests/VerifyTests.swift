@@ -275,6 +275,40 @@ struct VerifyIntegrationTests {
         }
     }
 
+    /// The case: a bubblewrap sandbox with what the plan asks for, and more.
+    @Test func aBwrapSandboxIsCheckedForWhatItSharesWithThePlanAndWhatDiffers() throws {
+        guard FileManager.default.isExecutableFile(atPath: "/usr/bin/bwrap") else {
+            print("skipped: no /usr/bin/bwrap")
+            return
+        }
+        try withHostUnchanged { marker in
+            let process = Process()
+            process.executableURL = URL(fileURLWithPath: "/usr/bin/bwrap")
+            process.arguments = ["--die-with-parent", "--unshare-uts", "--unshare-pid", "--hostname", "c", "--bind", "/", "/", "sleep", "10"]
+            process.environment = ["CFSH_SANDBOX_TEST": marker, "PATH": "/usr/bin:/bin"]
+            try process.run()
+            defer {
+                Glibc.kill(process.processIdentifier, SIGKILL)
+                process.waitUntilExit()
+            }
+            var sleeper = process.processIdentifier
+            for _ in 0..<50 {
+                sleeper = command(under: process.processIdentifier)
+                if TestHost.read("/proc/\(sleeper)/comm") == "sleep\n" { break }
+                usleep(20_000)
+            }
+            let run = TestHost.run(["-c", "unshare uts pid; set hostname c; verify \(sleeper)"], marker: marker)
+            #expect(run.status == 1)
+            for row in ["namespace uts", "namespace pid", "hostname", "root", "CapBnd"] {
+                #expect(run.stdout.contains("  ✓ \(row) "), "\(row): \(run.stdout)")
+            }
+            // bwrap always makes a mount namespace and sets no_new_privs: the plan has neither.
+            let failed = failedRows(run.stdout)
+            #expect(failed.contains("namespace mount") && failed.contains("NoNewPrivs"), "\(run.stdout)")
+            #expect(run.stdout.contains("found: 1"))
+        }
+    }
+
     /// The leaf of the process tree under `pid` (cfsh → its child, the init → the command).
     func command(under pid: pid_t) -> pid_t {
         var current = pid
