@@ -35,8 +35,8 @@ extension Session {
         if case .failed(let failure) = outcome, failure.step == "abort" {
             let index = failure.stepIndex ?? 0
             let at = plan.steps.indices.contains(index) ? plan.steps[index].location : location
-            Output.err("step: aborted after " + at.file + ":" + String(at.line)
-                       + "; the sandbox is torn down\n")
+            Output.err("step: aborted after step " + String(index + 1) + " (" + at.file + ":" + String(at.line) + ":"
+                       + String(at.column) + "); the sandbox is torn down\n")
             lastStatus = failure.status
             return
         }

@@ -359,3 +359,51 @@ struct VerifyIntegrationTests {
         }
     }
 }
+
+/// `step` in a script without a terminal: the answers come from standard input (with a
+/// terminal, from /dev/tty); no answer is abort, and abort leaves nothing behind.
+@Suite(.serialized, .enabled(if: TestHost.available))
+struct StepScriptTests {
+    /// cfsh in a session of its own (setsid): no controlling terminal, whoever runs the tests.
+    func stepped(_ script: String, answers: String, marker: String) throws -> (status: Int32, stdout: String, stderr: String) {
+        let process = Process()
+        process.executableURL = URL(fileURLWithPath: "/usr/bin/setsid")
+        process.arguments = ["-w", TestHost.cfsh, "-c", script]
+        process.environment = ["CFSH_SANDBOX_TEST": marker, "PATH": "/usr/bin:/bin:/usr/sbin:/sbin"]
+        let input = Pipe(), output = Pipe(), errors = Pipe()
+        process.standardInput = input
+        process.standardOutput = output
+        process.standardError = errors
+        try process.run()
+        input.fileHandleForWriting.write(answers.data(using: .utf8)!)
+        try input.fileHandleForWriting.close()
+        let out = output.fileHandleForReading.readDataToEndOfFile()
+        let err = errors.fileHandleForReading.readDataToEndOfFile()
+        process.waitUntilExit()
+        return (process.terminationStatus, String(decoding: out, as: UTF8.self), String(decoding: err, as: UTF8.self))
+    }
+
+    let plan = "unshare uts pid mount; set hostname c; chroot \(TestHost.rootfs); mount proc /proc"
+
+    @Test func nextAndContinueRunTheCommandWithEveryStep() throws {
+        try withHostUnchanged { marker in
+            let run = try stepped(plan + "; step hostname", answers: "n\nc\n", marker: marker)
+            #expect(run.status == 0, "\(run.stderr)")
+            #expect(run.stdout == "c\n")
+            #expect(run.stderr.contains("step 1 of 3 applied: set hostname c\n  <command line>:1:24: "))
+            #expect(run.stderr.contains("step 2 of 3 applied: chroot "))
+            #expect(!run.stderr.contains("step 3 of 3"))
+        }
+    }
+
+    @Test func abortAndEndOfInputTearTheSandboxDown() throws {
+        try withHostUnchanged { marker in
+            for (answers, shown) in [("n\na\n", "step 2 (<command line>:1:40)"), ("", "step 1 (<command line>:1:24)")] {
+                let run = try stepped(plan + "; step sh -c 'echo ran'", answers: answers, marker: marker)
+                #expect(run.status == 125)
+                #expect(run.stdout.isEmpty)
+                #expect(run.stderr.hasSuffix("step: aborted after \(shown); the sandbox is torn down\n"), "\(run.stderr)")
+            }
+        }
+    }
+}
