@@ -257,6 +257,26 @@ func verifyRows(_ pid: pid_t, plan: Plan, context: VerifyContext, view: ProcessV
                               expected: mapText(expected), found: found.map(mapText) ?? unreadable))
     }
 
+    // `set user UID[:GID]`: real, effective, saved and filesystem ids, as the host numbers
+    // them (/proc shows ids in the reader's user namespace: through the plan's map), and
+    // the one supplementary group (User.swift).
+    if let user = plan.user {
+        let gid = user.gid ?? user.uid
+        let inUserNamespace = plan.namespaces.contains(.user)
+        let uidOutside = inUserNamespace ? mapped(user.uid, plan.uidMaps, invoking: context.invokingUID) : user.uid
+        let gidOutside = inUserNamespace ? mapped(gid, plan.gidMaps, invoking: context.invokingGID) : gid
+        let status = view.read(proc + "/status") ?? ""
+        for (name, id) in [("Uid", uidOutside), ("Gid", gidOutside)] {
+            let expected = id.map { Array(repeating: String($0), count: 4).joined(separator: " ") } ?? "unmapped"
+            let found = field(name, in: status).map { $0.split(whereSeparator: { $0 == " " || $0 == "\t" }).joined(separator: " ") }
+            rows.append(VerifyRow(found == expected, name == "Uid" ? "uid" : "gid", expected: expected,
+                                  found: found ?? unreadable))
+        }
+        let groups = field("Groups", in: status)
+        let expectedGroups = gidOutside.map { String($0) } ?? "unmapped"
+        rows.append(VerifyRow(groups == expectedGroups, "groups", expected: expectedGroups, found: groups ?? unreadable))
+    }
+
     // Capabilities: what execve leaves the command (capabilities(7)). The bounding set is
     // cfsh's (or, in a new user namespace, every capability) less what `cap` steps removed; root inside (uid 0, or no `set user` to
     // another uid) gets its bounding set as effective; anyone else only the ambient set,
@@ -433,6 +453,16 @@ func verifyRows(_ pid: pid_t, plan: Plan, context: VerifyContext, view: ProcessV
 }
 
 // MARK: - Reading /proc text
+
+/// `id` inside a user namespace with `maps` (the default: 0 is the invoking id), as the
+/// host numbers it; nil when no line maps it.
+func mapped(_ id: UInt32, _ maps: [IDMap], invoking: UInt32) -> UInt32? {
+    let lines = maps.isEmpty ? [IDMap(inside: 0, outside: invoking, count: 1)] : maps
+    for line in lines where id >= line.inside && UInt64(id) < UInt64(line.inside) + UInt64(line.count) {
+        return line.outside + (id - line.inside)
+    }
+    return nil
+}
 
 /// `Name:\tvalue` of /proc/PID/status.
 func field(_ name: String, in status: String) -> String? {

@@ -170,6 +170,10 @@ import TestSupport
         #expect(rows.first { $0.property == "uid_map" }?.ok == true)
         #expect(rows.first { $0.property == "gid_map" }?.expected == "0 0 1")
         #expect(rows.first { $0.property == "CapBnd" }?.expected == "000001ffffffffff")
+        // uid 0 inside is 1000 outside, as /proc read from the host says it.
+        #expect(rows.first { $0.property == "uid" }?.expected == "1000 1000 1000 1000")
+        #expect(mapped(5, [IDMap(inside: 0, outside: 100000, count: 65536)], invoking: 0) == 100005)
+        #expect(mapped(7, [], invoking: 1000) == nil)
     }
 
     @Test func procTextIsReadAsTheKernelWritesIt() {
