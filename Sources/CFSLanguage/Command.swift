@@ -30,6 +30,12 @@ public enum CommandKind: Sendable, Equatable {
     case jobs
     case foreground(job: Int?)
     case background(job: Int?)
+    /// `verify [PID]`: nil: the plan's own sandbox, built to be checked.
+    case verify(pid: Int32?)
+    /// `set verify on|off`: a setting of the session, not of the plan.
+    case setVerify(Bool)
+    /// `step CMD ARGS...`: `exec`, held after each step.
+    case step([String])
 }
 
 /// What a plan command adds to the plan. The validator folds these into a `Plan`.

@@ -19,6 +19,9 @@ public enum CommandID: String, CaseIterable, Sendable {
     case netUp = "net up"
     case exec, print, show, explain, reset, undo, load, save, help, history, quit, exit
     case jobs, fg, bg
+    case verify
+    case setVerify = "set verify"
+    case step
 
     /// How the command is typed: `set hostname`, `exec`.
     public var name: String { rawValue }
@@ -139,6 +142,8 @@ extension CommandID {
              .exec, .print, .show, .explain, .reset, .undo, .load, .save, .help, .history, .quit, .exit:
             return Needs()
         case .jobs, .fg, .bg:
+            return Needs()
+        case .verify, .setVerify, .step:
             return Needs()
         }
     }
@@ -261,6 +266,18 @@ extension CommandID {
         case .bg:
             return .init(self, "bg [N]", "resume stopped sandbox N (default: the latest) in the background",
                          example: "bg 1", arguments: [.text])
+        case .verify:
+            return .init(self, "verify [PID]",
+                         "check a running process against the plan: namespaces, root, names, maps, capabilities, rlimits, mounts, fds, cgroup, environment, one row each, ✓ or ✗ (no PID: build the plan's sandbox with 'sleep', check it, tear it down); status 0 only when all are ✓",
+                         example: "verify 1234", arguments: [.text])
+        case .setVerify:
+            return .init(self, "set verify on|off",
+                         "verify every exec's sandbox while its command runs (the table on stderr)",
+                         example: "set verify on", arguments: [.choice(["on", "off"])])
+        case .step:
+            return .init(self, "step CMD ARGS...",
+                         "run CMD as exec does, but hold the sandbox after each step: cfsh prints the step, its line and the sandbox's PID, and asks next, continue or abort (abort tears it down)",
+                         example: "step /bin/sh", arguments: [.program, .plannedPath], repeats: true)
         }
     }
 

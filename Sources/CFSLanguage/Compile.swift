@@ -21,6 +21,12 @@ public enum Action: Sendable {
     case jobs
     case foreground(job: Int?)
     case background(job: Int?)
+    /// `verify PID`, or (`pid` nil) the plan's sandbox built with `argv` (a `sleep`) to be checked.
+    case verify(plan: Plan, pid: Int32?, argv: [String], location: SourceLocation)
+    case setVerify(Bool)
+    /// `step CMD ARGS...`: run as `exec`, the child held after each step (answers: `next`,
+    /// `continue`, `abort`).
+    case step(plan: Plan, argv: [String], location: SourceLocation)
 }
 
 public struct Compilation: Sendable {
@@ -121,14 +127,18 @@ private struct Compiler {
                 if state.count > floor { _ = state.undo() }
             case .load(let path): self.load(path, at: command.location, key: key, depth: loadDepth + 1)
             case _ where loadDepth > 0: continue
-            case .exec(let argv):
+            case .exec(let argv), .step(let argv):
                 lastExec = argv
                 if let host, let problem = commandProblem(argv, searchPath: state.searchPath,
                                                           view: state.view, host: host) {
                     found.append((key, Diagnostic(problem.message, at: command.location)))
                     if execStatus == nil { execStatus = problem.status }
                 }
-                actions.append(.exec(plan: state.plan, argv: argv, location: command.location))
+                if case .step = command.kind {
+                    actions.append(.step(plan: state.plan, argv: argv, location: command.location))
+                } else {
+                    actions.append(.exec(plan: state.plan, argv: argv, location: command.location))
+                }
             case .print(let text): actions.append(.print(text))
             case .show: actions.append(.show(state.plan))
             case .explain(let argv): actions.append(.explain(plan: state.plan, argv: argv))
@@ -141,6 +151,18 @@ private struct Compiler {
             case .jobs: actions.append(.jobs)
             case .foreground(let job): actions.append(.foreground(job: job))
             case .background(let job): actions.append(.background(job: job))
+            case .verify(let pid):
+                // Without a PID the sandbox is built with a command that waits while it
+                // is checked: `sleep`, looked up as `exec sleep` would be.
+                let argv = ["sleep", "3600"]
+                if pid == nil, let host,
+                   let problem = commandProblem(argv, searchPath: state.searchPath, view: state.view, host: host) {
+                    report(Diagnostic("verify: the sandbox is held by running 'sleep' in it: \(problem.message)",
+                                      at: command.location,
+                                      fix: "start a sandbox of your own and use 'verify PID'"), key: key)
+                }
+                actions.append(.verify(plan: state.plan, pid: pid, argv: argv, location: command.location))
+            case .setVerify(let on): actions.append(.setVerify(on))
             }
         }
     }

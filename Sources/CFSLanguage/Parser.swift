@@ -71,6 +71,9 @@ struct Parser {
         case "exec":
             let cmd = try nonEmpty("a command to run")
             kind = .exec([cmd.text] + remaining().map { $0.text })
+        case "step":
+            let cmd = try nonEmpty("a command to run")
+            kind = .step([cmd.text] + remaining().map { $0.text })
         case "print":
             let texts = remaining().map(\.text)
             kind = .print(texts.count == 1 ? texts[0] : texts.joined(separator: " "))
@@ -93,6 +96,20 @@ struct Parser {
         case "help":
             kind = .help(topic: hasMore ? remaining().map(\.text).joined(separator: " ") : nil)
         case "jobs": kind = .jobs
+        case "verify":
+            var pid: Int32?
+            if let w = rest.popFirst() {
+                guard let n = Int32(w.text), n > 0 else {
+                    throw Diagnostic("'verify' takes a process ID, not \(quoted(w.text))", at: w.location,
+                                     fix: "usage: \(syntax(of: "verify"))")
+                }
+                pid = n
+            }
+            kind = .verify(pid: pid)
+        case "set" where rest.first?.text == "verify":
+            rest.removeFirst()
+            usage = "set verify"
+            kind = .setVerify(try onOff())
         case "fg", "bg":
             // `fg 2` or, as sh writes it, `fg %2`.
             var job: Int?

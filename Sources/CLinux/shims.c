@@ -235,3 +235,47 @@ char **_swift_stdlib_getUnsafeArgvArgc(int *outArgLen) {
     *outArgLen = 0;
     return empty;
 }
+
+#include <stdio.h>
+#include <sys/utsname.h>
+#include <sys/wait.h>
+
+/* verify (Verify.swift): the hostname and domain name of another process, read inside
+ * its UTS namespace. setns(2) changes the calling thread's namespace, and cfsh (or the
+ * test runner) may have other threads: so a forked helper enters it, calls uname(2) and
+ * writes "NODENAME\nDOMAINNAME\n" on a pipe, using only async-signal-safe calls between
+ * fork and _exit. Returns the bytes read, or -errno. */
+int cfs_uts_names(pid_t pid, char *out, int size) {
+    char path[64];
+    snprintf(path, sizeof path, "/proc/%d/ns/uts", (int)pid);
+    int ns = open(path, O_RDONLY | O_CLOEXEC);
+    if (ns < 0) return -errno;
+    int fds[2];
+    if (pipe2(fds, O_CLOEXEC) != 0) { int e = errno; close(ns); return -e; }
+    pid_t helper = fork();
+    if (helper < 0) { int e = errno; close(ns); close(fds[0]); close(fds[1]); return -e; }
+    if (helper == 0) {
+        struct utsname names;
+        if (syscall(SYS_setns, ns, CLONE_NEWUTS) != 0 || uname(&names) != 0) _exit(1);
+        size_t n = strlen(names.nodename);
+        if (write(fds[1], names.nodename, n) != (ssize_t)n || write(fds[1], "\n", 1) != 1) _exit(1);
+        n = strlen(names.domainname);
+        if (write(fds[1], names.domainname, n) != (ssize_t)n || write(fds[1], "\n", 1) != 1) _exit(1);
+        _exit(0);
+    }
+    close(ns);
+    close(fds[1]);
+    int total = 0;
+    while (total < size - 1) {
+        ssize_t n = read(fds[0], out + total, size - 1 - total);
+        if (n < 0 && errno == EINTR) continue;
+        if (n <= 0) break;
+        total += n;
+    }
+    out[total] = 0;
+    close(fds[0]);
+    int status = 0;
+    while (waitpid(helper, &status, 0) < 0 && errno == EINTR) {}
+    if (!WIFEXITED(status) || WEXITSTATUS(status) != 0) return -EPERM;
+    return total;
+}

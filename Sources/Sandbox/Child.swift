@@ -4,11 +4,12 @@ import Glibc
 import CFSLanguage
 
 // The child: `/proc/self/exe __cfsh_child PLAN_FD SYNC_FD ERROR_FD [STOP_FD]`, already in its new
-// namespaces (see Protocol.swift). No Foundation on this path: it runs once per sandbox.
+// namespaces (see Protocol.swift); a held run (`step`, Stepping.swift) adds
+// `STOP_FD|- HOLD_FD REPORT_FD`. No Foundation on this path: it runs once per sandbox.
 
 func childMainFromArgv(_ argc: Int32,
                        _ argv: UnsafeMutablePointer<UnsafeMutablePointer<CChar>?>) -> Never {
-    guard argc == 5 || argc == 6, let planFD = fdArgument(argv[2]), let syncFD = fdArgument(argv[3]),
+    guard argc == 5 || argc == 6 || argc == 8, let planFD = fdArgument(argv[2]), let syncFD = fdArgument(argv[3]),
           let errorFD = fdArgument(argv[4]) else {
         let usage = "cfsh: " + Sandbox.childVerb + " is internal: cfsh runs it itself\n"
         _ = usage.withCString { Glibc.write(2, $0, strlen($0)) }
@@ -17,9 +18,13 @@ func childMainFromArgv(_ argc: Int32,
     // The command's environment starts as this process's own: it is copied into Swift
     // strings only if a step changes it (CommandEnvironment.inherited).
     // The init's stop pipe (Jobs.swift), interactive only.
-    let stopFD = argc == 6 ? fdArgument(argv[5]) ?? -1 : -1
+    let stopFD = argc >= 6 ? fdArgument(argv[5]) ?? -1 : -1
+    // `step`: held after each step (Stepping.swift).
+    let hold = argc == 8 ? fdArgument(argv[6]).flatMap { holdFD in
+        fdArgument(argv[7]).map { StepHold(holdFD: holdFD, reportFD: $0) }
+    } : nil
     let status = childRun(kernel: LinuxKernel(), planFD: planFD, syncFD: syncFD,
-                          errorFD: errorFD, stopFD: stopFD, environment: .inherited)
+                          errorFD: errorFD, stopFD: stopFD, environment: .inherited, hold: hold)
     exit(status)
 }
 
@@ -40,7 +45,7 @@ private func fdArgument(_ text: UnsafeMutablePointer<CChar>?) -> Int32? {
 /// status to exit with: when something failed (the failure is already on the error
 /// pipe), when the init's command has exited, or when the kernel merely records.
 func childRun(kernel: any Kernel, planFD: Int32, syncFD: Int32, errorFD: Int32, stopFD: Int32 = -1,
-              environment: CommandEnvironment) -> Int32 {
+              environment: CommandEnvironment, hold: StepHold? = nil) -> Int32 {
     let report = { (failure: SandboxFailure) -> Int32 in
         childReport(failure, errorFD: errorFD, kernel: kernel)
         return failure.status
@@ -75,7 +80,7 @@ func childRun(kernel: any Kernel, planFD: Int32, syncFD: Int32, errorFD: Int32, 
                              + String(kernel.getpid()) + "\n")
     }
     var commandEnvironment = environment
-    if let failure = childApplySteps(plan, kernel: stepKernel, environment: &commandEnvironment) {
+    if let failure = childApplySteps(plan, kernel: stepKernel, environment: &commandEnvironment, hold: hold) {
         return report(failure)
     }
     do {
@@ -109,7 +114,7 @@ func childRun(kernel: any Kernel, planFD: Int32, syncFD: Int32, errorFD: Int32, 
 /// The plan's steps, in the order written: one loop, one switch (bubblewrap's
 /// setup_newroot). The first failure stops it; later steps are not applied.
 func childApplySteps(_ plan: Plan, kernel: any Kernel,
-                     environment: inout CommandEnvironment) -> SandboxFailure? {
+                     environment: inout CommandEnvironment, hold: StepHold? = nil) -> SandboxFailure? {
     do {
         try childMakeRootPrivate(plan: plan, kernel: kernel)
     } catch {
@@ -159,6 +164,7 @@ func childApplySteps(_ plan: Plan, kernel: any Kernel,
         } catch {
             return childNamingUnmappedRoot(error.at(index), plan: plan)
         }
+        if let hold, !hold.after(index, kernel: kernel) { return StepHold.aborted(at: index) }
     }
     return nil
 }

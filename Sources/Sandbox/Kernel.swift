@@ -73,7 +73,7 @@ enum Syscall {
     /// getppid(2): `.returned(pid)`.
     case getppid
     /// The names in a directory, without "." and "..", one a line: `.text` (the stale
-    /// cgroup sweep, Cgroups.swift).
+    /// cgroup sweep, Cgroups.swift; `verify`, Verify.swift).
     case listDirectory(path: String)
     /// `.returned(pid)` in the parent, 0 in the new process.
     case fork
@@ -128,7 +128,8 @@ enum Syscall {
     /// symlink or `..` leads out of `directory` (see `cfs_check_beneath`).
     case checkBeneath(directory: String, path: String)
     /// readlink(2): `.text`, the link's target, or "" when `path` is not a symlink
-    /// (readlink's EINVAL, which is the usual answer, is not an error here).
+    /// (readlink's EINVAL, which is the usual answer, is not an error here). Mount
+    /// targets (Mounts.swift); `verify`'s /proc/PID/ns/* and root (Verify.swift).
     case readlink(String)
     case chdir(String)
     /// A detached bind mount of `path`, as an fd (`.returned`): see `cfs_open_tree_clone`.
@@ -152,6 +153,13 @@ enum Syscall {
     case capset(CapabilitySets)
     /// IFF_UP on an interface: see `cfs_interface_up`.
     case interfaceUp(String)
+
+    // `verify` (Verify.swift): looking at another process from the host.
+    /// stat(2) of `path`, following links: `.text` "DEV:INO" (the same directory, however reached).
+    case fileIdentity(path: String)
+    /// uname(2) inside `pid`'s UTS namespace, from a forked helper (`cfs_uts_names`):
+    /// `.text` "NODENAME\nDOMAINNAME\n".
+    case utsNames(pid: pid_t)
 }
 
 /// What a call gave back, besides success.

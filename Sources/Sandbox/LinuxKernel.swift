@@ -208,6 +208,15 @@ final class LinuxKernel: Kernel {
             try negated(cfs_capset(sets.effective, sets.permitted, sets.inheritable))
         case .interfaceUp(let name):
             try negated(cfs_interface_up(name))
+        case .fileIdentity(let path):
+            var info = stat()
+            try check(stat(path, &info))
+            return .text(String(info.st_dev) + ":" + String(info.st_ino))
+        case .utsNames(let pid):
+            var buffer = [CChar](repeating: 0, count: 256)
+            let n = cfs_uts_names(pid, &buffer, Int32(buffer.count))
+            try negated(n)
+            return .text(String(cString: buffer))
         }
         return .done
     }

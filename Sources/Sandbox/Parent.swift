@@ -16,12 +16,18 @@ func runParent(_ plan: Plan, argv: [String], options: RunOptions, kernel: any Ke
     var mapsPipe: (read: Int32, write: Int32)?
     // Interactive with an init: a fifth, where the init says "stopped" (Jobs.swift).
     var stopPipe: (read: Int32, write: Int32)?
+    // `step`: the hold and report pipes (Stepping.swift), for a held run only.
+    var holdPipe: (read: Int32, write: Int32)?, reportPipe: (read: Int32, write: Int32)?
     do {
         planPipe = try kernel.pipe()
         syncPipe = try kernel.pipe()
         errorPipe = try kernel.pipe()
         if plan.namespaces.contains(.user) { mapsPipe = try kernel.pipe() }
         if options.terminalFD != nil && childNeedsInit(plan) { stopPipe = try kernel.pipe() }
+        if options.onStep != nil {
+            holdPipe = try kernel.pipe()
+            reportPipe = try kernel.pipe()
+        }
     } catch {
         return .failed(SandboxFailure.setup("pipe2", "the child's pipes", error, index: nil))
     }
@@ -30,6 +36,7 @@ func runParent(_ plan: Plan, argv: [String], options: RunOptions, kernel: any Ke
                          errorPipe.read, errorPipe.write]
     if let mapsPipe { open += [mapsPipe.read, mapsPipe.write] }
     if let stopPipe { open += [stopPipe.read, stopPipe.write] }
+    if let holdPipe, let reportPipe { open += [holdPipe.read, holdPipe.write, reportPipe.read, reportPipe.write] }
     func close(_ fd: Int32) {
         if let at = open.firstIndex(of: fd) {
             open.remove(at: at)
@@ -45,7 +52,11 @@ func runParent(_ plan: Plan, argv: [String], options: RunOptions, kernel: any Ke
     // with the sandbox, but a sealed copy is the real fix.
     var inherited = [planPipe.read, syncPipe.read, errorPipe.write]
     if let stopPipe { inherited.append(stopPipe.write) }
-    let childArgv = ["cfsh", Sandbox.childVerb] + inherited.map { String($0) }
+    var childArgv = ["cfsh", Sandbox.childVerb] + inherited.map { String($0) }
+    if let holdPipe, let reportPipe {
+        childArgv += (stopPipe == nil ? ["-"] : []) + [String(holdPipe.read), String(reportPipe.write)]
+        inherited += [holdPipe.read, reportPipe.write]
+    }
     // Started with SIGCHLD ignored (a wrapper's `signal(SIGCHLD, SIG_IGN)`), cfsh's
     // children would be reaped by the kernel the moment they exit and wait4 would find
     // none (ECHILD: sigaction(2), "POSIX.1-2001 … SIG_IGN"): every run said 125. The
@@ -134,9 +145,19 @@ func runParent(_ plan: Plan, argv: [String], options: RunOptions, kernel: any Ke
     }
     close(planPipe.write)
     close(syncPipe.write)
+    if let holdPipe, let reportPipe, let onStep = options.onStep {
+        if handedOver {
+            parentDriveSteps(pid: pid, holdFD: holdPipe.write, reportFD: reportPipe.read, onStep: onStep, kernel: kernel)
+        }
+        // EOF on the hold pipe: an abort, or nothing more to say.
+        close(holdPipe.write)
+        close(reportPipe.read)
+    }
 
     let record = (try? kernel.readAll(errorPipe.read)) ?? ""
     close(errorPipe.read)
+    // The command has exec'd and runs: `verify` looks at it now (Verify.swift).
+    if handedOver && record.isEmpty, let whileRunning = options.whileRunning { whileRunning(pid) }
     // From here the sandbox is a value that owns its pid, signals, terminal, cgroup and
     // stop pipe: the wait may end in a stop, and the shell finishes it later (Jobs.swift).
     var sandbox = RunningSandbox(pid: pid, kernel: kernel, executable: options.executable)

@@ -16,6 +16,10 @@ import CFSLanguage
 ///     sync ══ "go", close ═════════════════════════▶  S: read to EOF; anything but "go" → exit 125
 ///                                                     E: set close-on-exec
 ///                                                     apply each step, in order
+///     (`step` only, two more pipes H and R: after each step the child says "s" on R
+///      and waits for one byte on H — "n" next, "c" continue, EOF abort: Stepping.swift)
+///     read(R) ◀══ "s" ═════════════════════════════  R: step applied
+///     write(H, "n" | "c"), or close(H) ═══════════▶  H: read one byte
 ///                                                     execve(command)  (or fork it, as PID 1 init)
 ///     error ◀══ "INDEX ERRNO STATUS STEP MESSAGE\n" ══ E: only on failure, then exit STATUS
 ///           ◀══ EOF with no data ════════════════════  E: closed by the command's execve

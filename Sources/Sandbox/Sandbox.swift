@@ -33,6 +33,11 @@ public struct RunOptions: Sendable {
     /// Interactive shell: this terminal's foreground process group is handed to the
     /// sandbox before "go" and taken back (with the saved termios) after the run.
     public var terminalFD: Int32? = nil
+    /// Called with the child's pid once the command has exec'd (EOF with no failure on
+    /// the error pipe), while it runs and before the parent waits: `verify` (Verify.swift).
+    public var whileRunning: (@Sendable (pid_t) -> Void)? = nil
+    /// `step`: the child is held after each step until this answers (Stepping.swift).
+    public var onStep: (@Sendable (HeldStep) -> StepAnswer)? = nil
     public init() {}
 }
 

@@ -115,6 +115,9 @@ extension Syscall: CustomStringConvertible {
         case .interfaceUp(let name):
             return "ioctl(socket(AF_INET, SOCK_DGRAM), SIOCSIFFLAGS, {ifr_name=" + quote(name)
                 + ", ifr_flags|=IFF_UP})"
+        case .fileIdentity(let path): return "stat(" + quote(path) + ")"
+        case .utsNames(let pid):
+            return "fork() → setns(open(\"/proc/" + String(pid) + "/ns/uts\"), CLONE_NEWUTS), uname()"
         }
     }
 

@@ -22,6 +22,8 @@ struct Session {
     var jobs: JobTable?
     /// The `chroot` steps already warned about (`warnIfChrootIsEscapable`).
     var warnedChroots: [SourceLocation] = []
+    /// `set verify on`: every exec's sandbox is verified while its command runs (Verifying.swift).
+    var verifyEachExec = false
 
     init(context: ExpansionContext) {
         self.context = context
@@ -53,8 +55,10 @@ struct Session {
             warnIfChrootIsEscapable(plan)
             var options = RunOptions()
             options.terminalFD = terminalFD
+            let verified = verifyEachExec ? verifyWhileRunning(plan, argv: argv, options: &options) : nil
             let outcome = Sandbox.run(plan, argv: argv, options: options)
             finish(outcome, job: Job(text: "exec " + argv.joined(separator: " "), plan: plan, location: location))
+            if let verified { finishVerifying(verified, outcome: outcome) }
         case .print(let text):
             Output.out(text + "\n")
         case .show(let plan):
@@ -91,6 +95,12 @@ struct Session {
             foreground(number)
         case .background(let number):
             background(number)
+        case .verify(let plan, let pid, let argv, let location):
+            verify(plan, pid: pid, argv: argv, location: location)
+        case .setVerify(let on):
+            verifyEachExec = on
+        case .step(let plan, let argv, let location):
+            step(plan, argv: argv, location: location)
         }
         return .next
     }

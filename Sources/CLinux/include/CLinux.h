@@ -134,4 +134,8 @@ int cfs_move_mount(int fd, const char *target);
 /// pivot_root(2). Why C: glibc has no wrapper; `syscall` is variadic. Returns 0 or -errno.
 int cfs_pivot_root(const char *new_root, const char *put_old);
 
+/* verify: "NODENAME\nDOMAINNAME\n" of pid's UTS namespace, read by a forked helper
+ * that setns(2)es into it; bytes read or -errno. */
+int cfs_uts_names(pid_t pid, char *out, int size);
+
 #endif
