@@ -35,7 +35,7 @@ static void cfs_report_clone_failure(int fd, int err, const char *step) {
 
 pid_t cfs_clone3_exec(uint64_t flags, const char *path, char *const argv[],
                       char *const envp[], const int *inherit, int inherit_count,
-                      int error_fd, int new_process_group, const int *maps_fds,
+                      int error_fd, int session_mode, const int *maps_fds,
                       int become_root) {
     sigset_t all, old;
     sigfillset(&all);
@@ -54,8 +54,8 @@ pid_t cfs_clone3_exec(uint64_t flags, const char *path, char *const argv[],
         // terminal fd then fails (EPERM: tty_ioctl(4), "Faking input" needs the
         // caller's own controlling terminal), so the sandbox cannot push keystrokes into
         // the caller's shell (bubblewrap CVE-2017-5226, `bwrap --new-session`).
-        if (new_process_group) setpgid(0, 0);
-        else setsid();
+        if (session_mode == 1) setpgid(0, 0);
+        else if (session_mode == 2) setsid();
         if (maps_fds) {
             // Our copy of the write end would keep the pipe open: no EOF, ever.
             close(maps_fds[1]);

@@ -29,6 +29,7 @@ func explainRun(_ plan: Plan, argv: [String]?) -> [String] {
     } else if let own = try? host.capget() {
         kernel.capabilitySets = own
     }
+    kernel.controllingTerminal = (try? host.perform(.hasControllingTerminal).number) == 1
     var options = RunOptions()
     options.executable = "/proc/self/exe"
     let environment = root.environment

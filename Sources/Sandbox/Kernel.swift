@@ -22,6 +22,16 @@ public struct Errno: Error, Hashable, Sendable, CustomStringConvertible {
     public var description: String { String(cString: strerror(rawValue)) }
 }
 
+/// What the new process does about its session before execve (`cfs_clone3_exec`).
+enum NewProcessSession: Int32 {
+    /// Stays in cfsh's session and process group.
+    case unchanged = 0
+    /// A process group of its own, handed the terminal: the interactive shell.
+    case processGroup = 1
+    /// setsid(2): away from cfsh's controlling terminal.
+    case newSession = 2
+}
+
 protocol Kernel: AnyObject {
     /// Makes (or records) one call: what it returned, or its errno. EINTR is retried
     /// inside where that is safe.
@@ -62,7 +72,11 @@ enum Syscall {
     /// With `maps`, the new process waits for one byte on that pipe, then becomes the
     /// namespace's root where mapped, before execve. `.returned(pid)`.
     case clone3Exec(flags: UInt64, path: String, argv: [String], inherit: [Int32],
-                    errorFD: Int32, newProcessGroup: Bool, maps: MapsHandover?)
+                    errorFD: Int32, session: NewProcessSession, maps: MapsHandover?)
+    /// open("/dev/tty", O_RDONLY|O_NOCTTY): whether cfsh has a controlling terminal
+    /// (`.returned(1)`) or not (0, ENXIO). Only then does a run without the terminal
+    /// handed over need a new session (Parent.swift).
+    case hasControllingTerminal
     /// What the clone3 shim does in the new process before execve, recorded by the double.
     case setpgid(pid: pid_t, group: pid_t)
     /// setsid(2): the clone3 shim, for a run without a terminal (not interactive).

@@ -49,7 +49,7 @@ final class LinuxKernel: Kernel {
             try negated(cfs_close_range(first, last))
 
         case .clone3Exec(let flags, let path, let argv, let inherit, let errorFD,
-                         let newProcessGroup, let maps):
+                         let session, let maps):
             // Everything the new process needs is built before cloning: it only runs C.
             let cArgv = CStrings(argv)
             let cEnv = CStrings(environmentStrings())
@@ -60,11 +60,11 @@ final class LinuxKernel: Kernel {
                 let becomeRoot = (maps.becomeRootGID ? CFS_BECOME_ROOT_GID : 0)
                     | (maps.becomeRootUID ? CFS_BECOME_ROOT_UID : 0)
                 pid = cfs_clone3_exec(flags, path, cArgv.pointers, cEnv.pointers, inherit,
-                                      Int32(inherit.count), errorFD, newProcessGroup ? 1 : 0,
+                                      Int32(inherit.count), errorFD, session.rawValue,
                                       mapsFDs, Int32(becomeRoot))
             } else {
                 pid = cfs_clone3_exec(flags, path, cArgv.pointers, cEnv.pointers, inherit,
-                                      Int32(inherit.count), errorFD, newProcessGroup ? 1 : 0,
+                                      Int32(inherit.count), errorFD, session.rawValue,
                                       nil, 0)
             }
             try negated(pid)
@@ -90,6 +90,11 @@ final class LinuxKernel: Kernel {
             }
         case .setsid:
             try check(Glibc.setsid())
+        case .hasControllingTerminal:
+            let fd = open("/dev/tty", O_RDONLY | O_NOCTTY | O_CLOEXEC)
+            if fd < 0 { return .returned(0) }
+            Glibc.close(fd)
+            return .returned(1)
         case .setParentDeathSignal(let signal):
             try negated(cfs_prctl(CFS_PR_SET_PDEATHSIG, UInt(signal), 0))
         case .getppid:

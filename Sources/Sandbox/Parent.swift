@@ -64,12 +64,19 @@ func runParent(_ plan: Plan, argv: [String], options: RunOptions, kernel: any Ke
     // would then lose the command's status. So it is SIG_DFL from the first run on — a
     // shell must be able to wait for its children (issue 11, item 6).
     _ = kernel.perform(always: .unignoreChildSignal)
+    // Without the terminal handed over, the sandbox leaves cfsh's session — but only
+    // when that session has a controlling terminal, the one thing setsid(2) takes it
+    // away from (TIOCSTI: bubblewrap CVE-2017-5226). Without one, a process that is not
+    // a session leader cannot acquire one, and staying keeps the sandbox in its
+    // caller's session, where the caller (a service manager, the tests) finds it.
+    let session: NewProcessSession = options.terminalFD != nil ? .processGroup
+        : (try? kernel.perform(.hasControllingTerminal).number) == 1 ? .newSession : .unchanged
     let pid: pid_t
     do {
         pid = pid_t(try kernel.perform(.clone3Exec(
             flags: cloneFlags(plan.namespaces), path: options.executable, argv: childArgv,
             inherit: inherited, errorFD: errorPipe.write,
-            newProcessGroup: options.terminalFD != nil,
+            session: session,
             maps: mapsPipe.map { MapsHandover($0, plan: plan) })).number)
     } catch {
         return .failed(SandboxFailure.setup("clone3", namespaceList(plan), error, index: nil))

@@ -40,6 +40,9 @@ final class RecordingKernel: Kernel {
     var execveResult: (String) -> Errno? = { _ in nil }
     /// What getuid, getgid, geteuid return: cfsh's own ids unless a test sets them.
     var user: (uid: uid_t, gid: gid_t, euid: uid_t) = (getuid(), getgid(), geteuid())
+    /// Whether cfsh has a controlling terminal (then a run without the terminal handed
+    /// over starts a new session). Default: yes, as at a shell prompt.
+    var controllingTerminal = true
     /// What capget returns: root's, every capability the language knows.
     var capabilitySets = CapabilitySets(effective: (1 << 41) - 1, permitted: (1 << 41) - 1)
     /// What readFile returns, by path (missing: ENOENT). Default: a cgroup v1 host, as
@@ -159,6 +162,7 @@ final class RecordingKernel: Kernel {
             case .child: return .returned(newPIDNamespace ? 1 : Int(childPID))
             case .command: return .returned(newPIDNamespace ? 2 : Int(childPID) + 1)
             }
+        case .hasControllingTerminal: return .returned(controllingTerminal ? 1 : 0)
         case .getuid: return .returned(Int(user.uid))
         case .getgid: return .returned(Int(user.gid))
         case .geteuid: return .returned(Int(user.euid))
@@ -195,9 +199,12 @@ final class RecordingKernel: Kernel {
     /// new process, data written on a pipe, the child run at "go".
     private func afterRecording(_ call: Syscall) {
         switch call {
-        case .clone3Exec(_, let path, let argv, _, _, let newProcessGroup, let maps):
-            records.append(Record(process: .child, call: newProcessGroup ? .setpgid(pid: 0, group: 0) : .setsid,
-                                  result: .done))
+        case .clone3Exec(_, let path, let argv, _, _, let session, let maps):
+            switch session {
+            case .processGroup: records.append(Record(process: .child, call: .setpgid(pid: 0, group: 0), result: .done))
+            case .newSession: records.append(Record(process: .child, call: .setsid, result: .done))
+            case .unchanged: break
+            }
             // Then, last before execve, it arms its death signal and checks its parent.
             let exec: [Syscall] = [.setParentDeathSignal(SIGKILL), .getppid,
                                    .execve(path: path, argv: argv, environment: CommandEnvironment([]))]

@@ -36,6 +36,7 @@ extension Syscall: CustomStringConvertible {
         case .clone3Exec(let flags, _, _, _, _, _, _): return "clone3(" + cloneFlagNames(flags) + ")"
         case .setpgid(let pid, let group): return "setpgid(" + String(pid) + ", " + String(group) + ")"
         case .setsid: return "setsid()"
+        case .hasControllingTerminal: return "open(\"/dev/tty\", O_RDONLY|O_NOCTTY|O_CLOEXEC)"
         case .setParentDeathSignal(let signal): return "prctl(PR_SET_PDEATHSIG, " + signalName(signal) + ")"
         case .getppid: return "getppid()"
         case .listDirectory(let path): return "getdents64(open(" + quote(path) + ", O_DIRECTORY))"

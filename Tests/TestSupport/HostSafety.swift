@@ -130,10 +130,20 @@ public struct HostSnapshot: Equatable {
             .sorted()
     }
 
+    /// Foundation's `Process` opens a socket pair the first time one runs and keeps it
+    /// for the life of the test runner: the runner's own machinery, not a leak. Run one
+    /// before the first look, so whichever test first uses `Process` is not blamed.
+    static let foundationProcessStarted: Void = {
+        let process = Process()
+        process.executableURL = URL(fileURLWithPath: "/bin/true")
+        if (try? process.run()) != nil { process.waitUntilExit() }
+    }()
+
     /// The test runner's open descriptors and what they are: files, pipes, sockets
     /// (the listing's own descriptor, and the runtime's anonymous-inode ones —
     /// eventfd, timerfd, epoll — left out).
     public static func openDescriptors() -> [String] {
+        _ = foundationProcessStarted
         guard let dir = opendir("/proc/self/fd") else { return [] }
         let own = dirfd(dir)
         var result: [String] = []

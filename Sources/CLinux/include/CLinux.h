@@ -35,14 +35,16 @@
 /// in the parent can leak them). If execve fails, the child writes
 /// "- ERRNO 125 reexec \n" on `error_fd` (the protocol's failure record) and exits 125.
 ///
-/// Without `new_process_group` (a script, `-c`: no terminal handed over), the child
-/// first calls setsid(2): a new session without a controlling terminal, so TIOCSTI
-/// cannot push input into the caller's terminal (bubblewrap CVE-2017-5226).
+/// `session_mode` 2 (a script, `-c`: no terminal handed over, but cfsh has a
+/// controlling terminal): the child first calls setsid(2), a new session without a
+/// controlling terminal, so TIOCSTI cannot push input into the caller's terminal
+/// (bubblewrap CVE-2017-5226). 0: it stays in cfsh's session (there is no terminal
+/// to take it away from).
 ///
 /// Before execve the child arms PR_SET_PDEATHSIG(SIGKILL) (`bwrap --die-with-parent`)
 /// and exits 125 if cfsh already died (getppid() no longer cfsh's pid).
 ///
-/// With `new_process_group`, the child first makes itself a process group leader
+/// `session_mode` 1 (interactive), the child first makes itself a process group leader
 /// (setpgid(0, 0)), as a shell does for a job: the parent's own setpgid fails with EACCES
 /// once the child has exec'd, so both sides call it and whichever runs first wins.
 ///
@@ -68,7 +70,7 @@
 /// Returns the child's pid, or -errno if clone3 failed.
 pid_t cfs_clone3_exec(uint64_t flags, const char *path, char *const argv[],
                       char *const envp[], const int *inherit, int inherit_count,
-                      int error_fd, int new_process_group, const int *maps_fds,
+                      int error_fd, int session_mode, const int *maps_fds,
                       int become_root);
 
 #define CFS_BECOME_ROOT_GID 1
