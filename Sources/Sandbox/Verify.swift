@@ -151,6 +151,21 @@ extension Sandbox {
     }
 }
 
+/// Waits (at most 0.2 s) until a command that has just exec'd is past its start-up: it
+/// sleeps (state S: waiting for something, as a shell at its prompt or `sleep`) or it is
+/// gone. Just after execve the dynamic loader and the C library hold files of their own
+/// (/etc/ld.so.cache, locale files) that are not what the sandbox gave the command.
+public func waitUntilStarted(_ pid: pid_t) {
+    let kernel = LinuxKernel()
+    for _ in 0..<20 {
+        let stat = (try? kernel.readFile("/proc/" + String(pid) + "/stat")) ?? ""
+        guard let close = stat.lastIndex(of: ")") else { return }  // gone
+        let state = stat[stat.index(after: close)...].dropFirst().first
+        if state == "S" || state == "Z" { return }
+        usleep(10_000)
+    }
+}
+
 /// Waits (at most two seconds) until `sleep` sleeps in nanosleep(2): just after its execve
 /// it is still starting up — the C library opens locale files, for one — and what it
 /// opens itself is not what the sandbox gave it.
@@ -238,9 +253,13 @@ func verifyRows(_ pid: pid_t, plan: Plan, context: VerifyContext, view: ProcessV
         if case .setHostname(let name) = step.action { hostname = name }
         if case .setDomainname(let name) = step.action { domainname = name }
     }
-    let names = view.utsNames(pid)
     let ownHost = trimmed(view.read("/proc/sys/kernel/hostname") ?? "")
     let ownDomain = trimmed(view.read("/proc/sys/kernel/domainname") ?? "")
+    // In cfsh's own UTS namespace (the plan has no `unshare uts`) the names are cfsh's:
+    // no setns(2), which a user without CAP_SYS_ADMIN may not make.
+    let utsLink = view.link(proc + "/ns/uts")
+    let names = utsLink != nil && utsLink == view.link("/proc/self/ns/uts")
+        ? (host: ownHost, domain: ownDomain) : view.utsNames(pid)
     let expectedHost = hostname ?? ownHost, expectedDomain = domainname ?? ownDomain
     rows.append(VerifyRow(names?.host == expectedHost, "hostname",
                           expected: expectedHost + (hostname == nil ? " (cfsh's)" : ""), found: names?.host ?? unreadable))

@@ -56,6 +56,7 @@ extension Session {
         let plannedRoot = Sandbox.plannedRoot(of: plan)
         options.whileRunning = { pid in
             guard let command = Sandbox.commandProcess(of: pid, plan: plan) else { return }
+            waitUntilStarted(command)
             result.report = Sandbox.verify(pid: command, plan: plan, plannedRoot: plannedRoot)
         }
         return result

@@ -119,7 +119,7 @@ import TestSupport
             "namespace uts": "uts:[10]",
             "namespace net": "net:[99]",
             "root": "/r (8:2)",
-            "hostname": "x",
+            "hostname": "host",  // in cfsh's own UTS namespace: cfsh's name, read without setns
             "CapEff": "000001ffffffffff (extra net_raw)",
             "NoNewPrivs": "1",
             "rlimit nofile": "1024 4096",

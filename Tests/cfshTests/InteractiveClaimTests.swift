@@ -5,18 +5,17 @@ import TestSupport
 /// README claims of the interactive shell, through a real pseudo-terminal (the suite's
 /// `withShell` checks the host around each session).
 extension InteractiveShellTests {
-    /// The pane's exit status once cfsh has left.
-    /// (tmux may mark the pane dead a moment before it has the status: poll for both.)
-    func exitStatus(_ shell: TmuxSession) throws -> Int32? {
-        var status: Int32?
+    /// cfsh's exit status once it has left, as the /bin/sh around it wrote it
+    /// (`withShell(statusFile: true)`).
+    func exitStatus(_ shell: TmuxSession, home: String) throws -> Int32? {
         let tty = (try shell.tmux(["display-message", "-p", "-t", shell.name, "#{pane_tty}"])).trimmingCharacters(in: .whitespacesAndNewlines)
         // What runs on the pane's terminal, and in which state, if cfsh does not leave.
         let processes = { TestHost.run(argv: ["/bin/ps", "-o", "pid,pgid,tpgid,stat,wchan:20,cmd", "-t", String(tty.dropFirst(5))], newSession: false).stdout }
+        var status: Int32?
         do {
             try shell.waitFor("exit status", timeout: 5) { _ in
-                status = Int32(((try? shell.tmux(["display-message", "-p", "-t", shell.name, "#{pane_dead}:#{pane_dead_status}"])) ?? "")
-                    .trimmingCharacters(in: .whitespacesAndNewlines).split(separator: ":").dropFirst().first ?? "")
-                return shell.paneIsDead && status != nil
+                status = Int32(TestHost.read(home + "/.status").trimmingCharacters(in: .whitespacesAndNewlines))
+                return status != nil
             }
         } catch {
             Issue.record("cfsh did not leave; on its terminal:\n\(processes())")
@@ -26,7 +25,7 @@ extension InteractiveShellTests {
     }
 
     @Test func ctrlDLeavesWithTheLastStatus() throws {
-        try withShell { shell, _ in
+        try withShell(statusFile: true) { shell, home in
             try shell.type("unshare uts pid")
             try shell.waitFor("cfs[uts pid]>")
             // (the command prints what its line does not, so the wait is for its output)
@@ -37,15 +36,15 @@ extension InteractiveShellTests {
             SandboxCounter.note()
             try shell.waitForLineEditor()
             try shell.key("C-d")
-            let status = try exitStatus(shell)
+            let status = try exitStatus(shell, home: home)
             #expect(status == 5, "\(shell.screen)")
         }
     }
 
     @Test func exitNLeavesWithN() throws {
-        try withShell { shell, _ in
+        try withShell(statusFile: true) { shell, home in
             try shell.type("exit 3")
-            #expect(try exitStatus(shell) == 3)
+            #expect(try exitStatus(shell, home: home) == 3)
         }
     }
 

@@ -9,13 +9,19 @@ import TestSupport
 @Suite(.serialized, .needs(.tmux)) struct InteractiveShellTests {
     /// Starts cfsh in tmux with a fresh HOME; afterwards, whatever happened, the host's
     /// hostname, mounts and cgroups are as before and nothing of the session is left.
-    func withShell(_ body: (TmuxSession, String) throws -> Void) throws {
+    /// `statusFile`: cfsh runs under /bin/sh, which writes its exit status there (tmux's
+    /// #{pane_dead_status} is sometimes empty for a pane that did exit — seen with
+    /// /bin/sh in the pane too — so a test of the status reads it from the file).
+    func withShell(statusFile: Bool = false, _ body: (TmuxSession, String) throws -> Void) throws {
         try requireHost(.tmux)
         let home = FileManager.default.temporaryDirectory.appendingPathComponent("cfsh-home-\(UUID().uuidString)").path
         try FileManager.default.createDirectory(atPath: home, withIntermediateDirectories: true)
         defer { try? FileManager.default.removeItem(atPath: home) }
         try withHostUnchanged(requiring: .tmux) { marker in
-            let shell = try TmuxSession(command: TestHost.wrapper + [Cfsh.binary], environment: [
+            let command = statusFile
+                ? ["/bin/sh", "-c", "\"$@\"; echo $? > \"$HOME/.status\"", "sh"] + TestHost.wrapper + [Cfsh.binary]
+                : TestHost.wrapper + [Cfsh.binary]
+            let shell = try TmuxSession(command: command, environment: [
                 "HOME": home, "TERM": "xterm-256color", "LANG": "C.UTF-8", "CFSH_SANDBOX_TEST": marker,
                 "PATH": "/usr/local/bin:/usr/bin:/bin:/usr/sbin:/sbin",
             ])
