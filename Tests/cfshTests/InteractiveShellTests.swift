@@ -161,7 +161,9 @@ import TestSupport
             try shell.key("C-c")
             try shell.waitFor("fresh prompt") { $0.split(separator: "\n").last == "cfs>" }
             try shell.type("print after")
-            try shell.waitFor("after") { $0.split(separator: "\n").contains("after") }
+            // (Ctrl-D only once the line editor reads again, as a person sees the prompt.)
+            try shell.waitFor("after, then the prompt") { $0.split(separator: "\n").suffix(2) == ["after", "cfs>"] }
+            try shell.waitForLineEditor()
             try shell.key("C-d")
             try shell.waitFor("exit", timeout: 5) { _ in shell.paneIsDead }
         }
@@ -177,6 +179,9 @@ import TestSupport
             // Ctrl-R finds an earlier line by a piece of it.
             try shell.type("print needle")
             try shell.type("print other")
+            // A control key is the line editor's only once it reads again: typed ahead,
+            // the terminal's own line discipline takes ^R (VREPRINT) while cfsh runs.
+            try shell.waitFor("the prompt after other") { $0.split(separator: "\n").suffix(2) == ["other", "cfs>"] }
             try shell.key("C-r")
             try shell.type("need", enter: false)
             try shell.waitFor("search result") { $0.contains("print needle") && $0.split(separator: "\n").last?.contains("need") == true }
