@@ -182,6 +182,7 @@ import TestSupport
             // A control key is the line editor's only once it reads again: typed ahead,
             // the terminal's own line discipline takes ^R (VREPRINT) while cfsh runs.
             try shell.waitFor("the prompt after other") { $0.split(separator: "\n").suffix(2) == ["other", "cfs>"] }
+            try shell.waitForLineEditor()
             try shell.key("C-r")
             try shell.type("need", enter: false)
             try shell.waitFor("search result") { $0.contains("print needle") && $0.split(separator: "\n").last?.contains("need") == true }
