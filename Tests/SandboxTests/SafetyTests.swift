@@ -192,7 +192,9 @@ struct SignalTests {
 
     /// PID 1 in the sandbox is cfsh's init: 200 orphans reparented to it are all reaped.
     /// (They sleep until killed, so a loaded machine cannot reap them before they are
-    /// counted; then the shell kills them all and the zombies are polled for, with a deadline.)
+    /// counted; then the shell kills them all and the zombies are polled for, with a deadline.
+    /// `mount dev /dev`: sh gives a background job /dev/null, which the busybox rootfs
+    /// does not have.)
     @Test func theInitReapsTwoHundredOrphans() {
         withHostUnchanged { marker in
             let script = """
@@ -205,7 +207,7 @@ struct SignalTests {
                 done
                 echo zombies=$(cat /proc/[0-9]*/stat 2>/dev/null | grep -c ') Z ')
                 """
-            let run = TestHost.run(["-c", "unshare uts pid mount; chroot \(TestHost.rootfs); mount proc /proc; exec sh -c \(Safety.quoted(script))"],
+            let run = TestHost.run(["-c", "unshare uts pid mount; chroot \(TestHost.rootfs); mount proc /proc; mount dev /dev; exec sh -c \(Safety.quoted(script))"],
                                    marker: marker)
             #expect(run.status == 0, "\(run.stderr)")
             let orphans = Int(run.lines.first { $0.hasPrefix("orphans=") }?.dropFirst(8) ?? "") ?? 0
