@@ -135,7 +135,7 @@ struct ExplainIsProvenTests {
     /// Runs cfsh under `strace -ff`, one file per process, and turns what it saw into
     /// the same calls per sandbox (one list per top-level clone3 of the parent).
     static func straceCalls(_ arguments: [String], marker: String) throws -> [[Call]] {
-        let dir = "/tmp/cfsh-strace-\(UUID().uuidString)"
+        let dir = FileManager.default.temporaryDirectory.appendingPathComponent("cfsh-strace-\(UUID().uuidString)").path
         try FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true)
         defer { try? FileManager.default.removeItem(atPath: dir) }
         let names = compared.subtracting(["fork", "posix_spawn"]).sorted().joined(separator: ",")

@@ -1,4 +1,5 @@
 import CFSLanguage
+import Foundation
 import Glibc
 import Testing
 @testable import Sandbox
@@ -45,7 +46,7 @@ import Testing
         // A rootfs whose /bin/tool is an absolute symlink to /bin/real: on the host that
         // path does not exist; inside the root it does. And r/inner -> /real: after
         // `chroot r`, `chroot /inner` is r/real, as chroot(2) will resolve it.
-        var template = Array("/tmp/cfsh-preflight-XXXXXX".utf8CString)
+        var template = Array((FileManager.default.temporaryDirectory.path + "/cfsh-preflight-XXXXXX").utf8CString)
         let dir = String(cString: try #require(mkdtemp(&template)))
         defer { _ = system("rm -rf '\(dir)'") }
         mkdir(dir + "/bin", 0o755)

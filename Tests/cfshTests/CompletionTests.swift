@@ -1,3 +1,4 @@
+import Foundation
 import Glibc
 import Testing
 import CFSLanguage
@@ -15,7 +16,7 @@ import Sandbox
 
     /// A small rootfs: bin/{busybox, sh -> /bin/busybox}, etc/, and `link -> /etc`.
     func withRootfs(_ body: (String) throws -> Void) throws {
-        var template = Array("/tmp/cfsh-complete-XXXXXX".utf8CString)
+        var template = Array((FileManager.default.temporaryDirectory.path + "/cfsh-complete-XXXXXX").utf8CString)
         let dir = String(cString: try #require(mkdtemp(&template)))
         defer { _ = system("rm -rf '\(dir)'") }
         mkdir(dir + "/rootfs", 0o755)

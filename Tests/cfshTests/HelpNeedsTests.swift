@@ -11,7 +11,7 @@ import CFSLanguage
     /// A directory an unprivileged user can work in, with ./rootfs and ./examples as the
     /// examples expect them.
     func workspace() throws -> String {
-        let dir = "/tmp/cfsh-needs-\(UUID().uuidString)"
+        let dir = FileManager.default.temporaryDirectory.appendingPathComponent("cfsh-needs-\(UUID().uuidString)").path
         try FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true)
         #expect(TestHost.shell("cp -a '\(TestHost.rootfs)' '\(dir)/rootfs' && cp -a '\(TestHost.repository)/examples' '\(dir)/' && chmod -R a+rwX '\(dir)'") == 0)
         return dir

@@ -8,7 +8,7 @@ import TestSupport
     @Test(.needs(.releaseBinary))
     func installPutsAWorkingCfshOnPath() throws {
         try requireHost(.releaseBinary)
-        let prefix = "/tmp/cfsh-install-\(UUID().uuidString)"
+        let prefix = FileManager.default.temporaryDirectory.appendingPathComponent("cfsh-install-\(UUID().uuidString)").path
         defer { try? FileManager.default.removeItem(atPath: prefix) }
         #expect(TestHost.shell("'\(TestHost.repository)/scripts/install' '\(prefix)' >/dev/null") == 0)
         #expect(FileManager.default.isExecutableFile(atPath: prefix + "/bin/cfsh"))
