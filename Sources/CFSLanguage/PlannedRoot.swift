@@ -97,6 +97,19 @@ extension Step {
     }
 }
 
+extension PathLookup {
+    /// What execve(2) of this path would fail with (nil: it would run): only an
+    /// executable regular file runs; anything else there is EACCES (execve(2)). The one
+    /// rule for the checker (`commandProblem`) and for `explain` (HostView.swift).
+    public var execveFailure: (errno: Int32, reason: String)? {
+        switch self {
+        case .regularFile(executable: true): return nil
+        case .regularFile(executable: false), .directory, .other: return (LinuxErrno.EACCES, "Permission denied")
+        case .failed(let errno, let reason): return (errno, reason)
+        }
+    }
+}
+
 /// Why `exec`'s command cannot run, found before anything starts, with the status it
 /// would have (127: not found, 126: not executable, as sh(1)); nil when it can, or
 /// when the planned root is not known. Like execvp(3), a name without `/` is tried in
@@ -104,14 +117,7 @@ extension Step {
 public func commandProblem(_ argv: [String], searchPath: String, view: RootView?, host: HostFacts)
     -> (status: Int32, message: String)? {
     guard let view, view.root != nil, let name = argv.first, !name.isEmpty else { return nil }
-    func problem(_ path: String) -> (errno: Int32, reason: String)? {
-        switch host.lookup(path, in: view) {
-        case .regularFile(executable: true): return nil
-        case .regularFile(executable: false), .directory, .other:
-            return (LinuxErrno.EACCES, "Permission denied")
-        case .failed(let errno, let reason): return (errno, reason)
-        }
-    }
+    func problem(_ path: String) -> (errno: Int32, reason: String)? { host.lookup(path, in: view).execveFailure }
     if name.utf8.contains(UInt8(ascii: "/")) {
         guard let found = problem(name) else { return nil }
         return (found.errno == LinuxErrno.ENOENT ? 127 : 126, "exec: \(name): \(found.reason)")

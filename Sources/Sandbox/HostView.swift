@@ -169,11 +169,7 @@ struct PlannedRoot {
     /// nil: `path` would execute, or it is not known; otherwise the errno execve(2) would give.
     func lookup(_ path: String) -> Errno? {
         guard let view else { return nil }
-        switch LinuxHost().lookup(path, in: view) {
-        case .regularFile(executable: true): return nil
-        case .regularFile(executable: false), .directory, .other: return Errno(EACCES)
-        case .failed(let code, _): return Errno(code)
-        }
+        return LinuxHost().lookup(path, in: view).execveFailure.map { Errno($0.errno) }
     }
 
     func close() {}
