@@ -211,7 +211,7 @@ import TestSupport
 
 /// `verify` for real (root): a sandbox built from the plan is all ✓; other processes
 /// show ✗ where they differ; the host is unchanged.
-@Suite(.serialized, .enabled(if: TestHost.available))
+@Suite(.serialized, .needs(.sandbox))
 struct VerifyIntegrationTests {
     let rootfs = TestHost.rootfs
 
@@ -281,11 +281,8 @@ struct VerifyIntegrationTests {
     }
 
     /// The case: a bubblewrap sandbox with what the plan asks for, and more.
-    @Test func aBwrapSandboxIsCheckedForWhatItSharesWithThePlanAndWhatDiffers() throws {
-        guard FileManager.default.isExecutableFile(atPath: "/usr/bin/bwrap") else {
-            print("skipped: no /usr/bin/bwrap")
-            return
-        }
+    @Test(.needs(.bwrap)) func aBwrapSandboxIsCheckedForWhatItSharesWithThePlanAndWhatDiffers() throws {
+        try requireHost(.bwrap)
         try withHostUnchanged { marker in
             let process = Process()
             process.executableURL = URL(fileURLWithPath: "/usr/bin/bwrap")
@@ -372,7 +369,7 @@ struct VerifyIntegrationTests {
 
 /// `step` in a script without a terminal: the answers come from standard input (with a
 /// terminal, from /dev/tty); no answer is abort, and abort leaves nothing behind.
-@Suite(.serialized, .enabled(if: TestHost.available))
+@Suite(.serialized, .needs(.sandbox))
 struct StepScriptTests {
     /// cfsh in a session of its own (setsid): no controlling terminal, whoever runs the tests.
     func stepped(_ script: String, answers: String, marker: String) throws -> (status: Int32, stdout: String, stderr: String) {

@@ -277,6 +277,9 @@ public enum Requirement: Sendable, CustomStringConvertible {
     case root
     /// the release cfsh (scripts/setup).
     case releaseBinary
+    /// all of `.sandbox`, and bubblewrap (scripts/setup installs it): the tests that
+    /// check `verify PID` against a sandbox another tool made.
+    case bwrap
 
     public var unmetReason: String? {
         switch self {
@@ -294,6 +297,9 @@ public enum Requirement: Sendable, CustomStringConvertible {
             return (geteuid() == 0 ? nil : "not root: switching to an unprivileged user needs root") ?? TestHost.binaryReason
         case .releaseBinary:
             return TestHost.binaryReason
+        case .bwrap:
+            return Requirement.sandbox.unmetReason
+                ?? (FileManager.default.isExecutableFile(atPath: "/usr/bin/bwrap") ? nil : "bubblewrap is not installed (scripts/setup installs it)")
         }
     }
 
@@ -305,6 +311,7 @@ public enum Requirement: Sendable, CustomStringConvertible {
         case .strace: "strace"
         case .root: "root"
         case .releaseBinary: "the release cfsh"
+        case .bwrap: "bubblewrap"
         }
     }
 }
