@@ -232,21 +232,44 @@ struct IntegrationTests {
 }
 
 /// The examples are teaching material and reproducible runs: each runs to completion
-/// without a terminal and shows what its step of the talk shows.
+/// without a terminal, shows what its step shows, and ends with `verify`: all ✓.
 @Suite(.serialized, .needs(.sandbox))
 struct ExampleTests {
-    func example(_ name: String, _ marker: String) -> TestHost.Run {
-        TestHost.run(["\(TestHost.repository)/examples/\(name)", TestHost.rootfs], marker: marker)
+    func example(_ name: String, _ marker: String, user: String? = nil) -> TestHost.Run {
+        TestHost.run(["\(TestHost.repository)/examples/\(name)", TestHost.rootfs], marker: marker, user: user)
     }
 
-    @Test func everyExampleRunsToCompletion() {
-        for name in ["step1.cfs", "step2.cfs", "step3.cfs", "step4.cfs", "step5.cfs", "step6.cfs",
-                     "step7-proc.cfs"] {
+    /// The last verify table of a run: its heading says "N of N as planned", no row is ✗.
+    static func verifiedAllChecked(_ run: TestHost.Run) -> Bool {
+        guard let table = run.stdout.components(separatedBy: "\nverify ").last.map({ "verify " + $0 }),
+              let heading = table.split(separator: "\n").first,
+              let counts = heading.split(separator: ": ").last?.split(separator: " "), counts.count >= 3
+        else { return false }
+        return counts[0] == counts[2] && Int(counts[0]) ?? 0 > 10 && !table.contains("  ✗ ")
+    }
+
+    @Test func everyExampleRunsToCompletionAndVerifiesAllChecked() {
+        #expect(TestHost.examples.count >= 15, "\(TestHost.examples)")
+        defer { _ = TestHost.shell("rm -rf '\(TestHost.rootfs)-overlay'") }
+        for name in TestHost.examples {
             withHostUnchanged { marker in
                 let run = example(name, marker)
                 #expect(run.status == 0, "\(name): \(run.stderr)")
                 if name != "step3.cfs" { #expect(run.stderr.contains("Running ["), "\(name)") }
+                #expect(Self.verifiedAllChecked(run), "\(name): \(run.stdout)")
             }
+        }
+    }
+
+    /// The rootless lesson needs no root: as uid 65534 too, its verify is all ✓.
+    @Test func theRootlessLessonAsAnUnprivilegedUser() {
+        withHostUnchanged { marker in
+            let run = example("step10-rootless.cfs", marker, user: "65534")
+            #expect(run.status == 0, "\(run.stderr)")
+            #expect(run.lines.contains { $0.hasPrefix("uid=0(root) gid=0(root)") }, "\(run.stdout)")
+            #expect(run.lines.contains { $0.split(separator: " ") == ["0", "65534", "1"] }, "\(run.stdout)")
+            #expect(run.lines.contains("deny") && run.lines.contains("container"), "\(run.stdout)")
+            #expect(Self.verifiedAllChecked(run), "\(run.stdout)")
         }
     }
 
