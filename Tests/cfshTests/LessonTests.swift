@@ -131,7 +131,7 @@ import TestSupport
 /// `cfsh --lesson N` for real: through a pseudo-terminal it shows each section and waits
 /// for Enter before running it; without a terminal it runs straight through. Either way
 /// the lesson ends with verify's table, all ✓.
-@Suite(.serialized, .needs(.sandbox), .needs(.tmux)) struct LessonRunTests {
+@Suite(.serialized, .needs(.sandbox)) struct LessonRunTests {
     /// The lesson's last verify: "verify PID: N of N as planned" and no ✗ row.
     static func verifiedAllChecked(_ text: String) -> Bool {
         guard let heading = text.split(separator: "\n").last(where: { $0.hasPrefix("verify ") && $0.hasSuffix(" as planned") }),
@@ -140,7 +140,7 @@ import TestSupport
         return counts[0] == counts[2] && !text.contains("  ✗ ")
     }
 
-    @Test func onATerminalEachSectionWaitsForEnter() throws {
+    @Test(.needs(.tmux)) func onATerminalEachSectionWaitsForEnter() throws {
         try withHostUnchanged(requiring: .tmux) { marker in
             let directory = FileManager.default.temporaryDirectory.appendingPathComponent("cfsh-lesson-\(UUID().uuidString)").path
             try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
@@ -185,7 +185,7 @@ import TestSupport
         }
     }
 
-    @Test func qStopsTheLessonBeforeTheNextSection() throws {
+    @Test(.needs(.tmux)) func qStopsTheLessonBeforeTheNextSection() throws {
         try withHostUnchanged(requiring: .tmux) { marker in
             let shell = try TmuxSession(command: TestHost.wrapper + [Cfsh.binary, "--lesson", "3"],
                                         environment: ["TERM": "xterm-256color", "LANG": "C.UTF-8", "CFSH_SANDBOX_TEST": marker,
