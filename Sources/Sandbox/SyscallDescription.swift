@@ -118,7 +118,9 @@ extension Syscall: CustomStringConvertible {
                 + ", ifr_flags|=IFF_UP})"
         case .fileIdentity(let path): return "stat(" + quote(path) + ")"
         case .utsNames(let pid):
-            return "fork() → setns(open(\"/proc/" + String(pid) + "/ns/uts\"), CLONE_NEWUTS), uname()"
+            let proc = "open(\"/proc/" + String(pid)
+            return "fork() → setns(" + proc + "/ns/uts\"), CLONE_NEWUTS) (on EPERM: setns(" + proc
+                + "/ns/user\"), CLONE_NEWUSER) first), uname()"
         }
     }
 

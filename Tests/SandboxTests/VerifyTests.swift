@@ -204,8 +204,29 @@ import TestSupport
             "parent: readlink(\"/proc/7/ns/uts\")",
             "parent: stat(\"/proc/7/root\")",
             "parent: getdents64(open(\"/proc/7/fd\", O_DIRECTORY))",
-            "parent: fork() → setns(open(\"/proc/7/ns/uts\"), CLONE_NEWUTS), uname()",
+            "parent: fork() → setns(open(\"/proc/7/ns/uts\"), CLONE_NEWUTS) (on EPERM: setns(open(\"/proc/7/ns/user\"), CLONE_NEWUSER) first), uname()",
         ])
+    }
+}
+
+/// Where verify looks for each mount: from the process's final root (mountinfo's view).
+@Suite struct SeenMountsTests {
+    func seen(_ steps: [Step], cwd: String = "/home/u") -> [String] {
+        seenMounts(makePlan([.mount], steps), workingDirectory: cwd).map(\.target)
+    }
+
+    @Test func aMountBeforeTheRootChangeIsSeenBelowTheNewRoot() {
+        #expect(seen([mountStep(.proc, "/r/proc"), .pivotRoot("/r")]) == ["/proc"])
+        #expect(seen([mountStep(.proc, "rootfs/proc"), .pivotRoot("rootfs")]) == ["/proc"], "relative: from cfsh's cwd")
+        #expect(seen([mountStep(.tmpfs, "/r"), .chroot("/r/")]) == ["/"])
+        #expect(seen([.chroot("/r"), mountStep(.proc, "proc")]) == ["/proc"], "after a root change: from /")
+        #expect(seen([.chdir("/r"), mountStep(.proc, "./proc/"), .chroot(".")]) == ["/proc"])
+    }
+
+    @Test func aMountOutsideTheNewRootIsNotSeenAndUmountRemovesOne() {
+        #expect(seen([mountStep(.proc, "/proc"), .pivotRoot("/r")]) == [])
+        #expect(seen([mountStep(.tmpfs, "/mnt"), mountStep(.proc, "/proc"), .umount(target: "/mnt")]) == ["/proc"])
+        #expect(seen([mountStep(.tmpfs, "/r/../mnt"), mountStep(.proc, "/mnt")]) == ["/mnt"], "the last mount on a target")
     }
 }
 
@@ -246,6 +267,36 @@ struct VerifyIntegrationTests {
             #expect(run.status == 0, "\(run.stdout)\(run.stderr)")
             #expect(failedRows(run.stdout) == [])
             #expect(run.stdout.contains("  ✓ CapEff ") && run.stdout.contains("expected: 0000000000000000"))
+        }
+    }
+
+    /// Rootless, the new UTS namespace belongs to the new user namespace: the helper that
+    /// reads the names joins that first (the lessons' rootless step, as uid 65534).
+    @Test func rootlessTheNamesAreReadInsideTheSandboxsUserNamespace() {
+        withHostUnchanged { marker in
+            let run = TestHost.run(["-c", "unshare user uts; set hostname c; set domainname d; verify"],
+                                   marker: marker, user: "65534")
+            #expect(run.status == 0, "\(run.stdout)\(run.stderr)")
+            #expect(failedRows(run.stdout) == [])
+            #expect(run.stdout.contains("  ✓ hostname ") && run.stdout.contains("  ✓ domainname "), "\(run.stdout)")
+        }
+    }
+
+    /// A mount made before a root change is where the new root puts it: `mount proc
+    /// R/proc; pivot_root R` is /proc in the sandbox (mountinfo's mount points are
+    /// relative to the process's root, proc(5)). Rootless this is the only way to mount
+    /// proc with pivot_root; relative paths are from cfsh's working directory.
+    @Test func aMountBeforePivotRootIsCheckedWhereTheNewRootPutsIt() throws {
+        let parent = (rootfs as NSString).deletingLastPathComponent
+        let name = (rootfs as NSString).lastPathComponent
+        for user in [nil, "65534"] {
+            withHostUnchanged { marker in
+                let run = TestHost.run(["-c", "unshare user mount pid; mount proc \(name)/proc; pivot_root \(name); verify"],
+                                       marker: marker, user: user, directory: parent)
+                #expect(run.status == 0, "\(user ?? "root"): \(run.stdout)\(run.stderr)")
+                #expect(failedRows(run.stdout) == [])
+                #expect(run.stdout.contains("  ✓ mount /proc "), "\(run.stdout)")
+            }
         }
     }
 

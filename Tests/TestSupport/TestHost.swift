@@ -34,6 +34,14 @@ public enum TestHost {
     /// rootless tests chroot into it as uid 65534).
     public static let rootfs = repository + "/.build/cfsh-test-rootfs"
 
+    /// The teaching examples (the lessons), by lesson number: every `stepN*.cfs` in
+    /// examples/, so that a new example is walked by every test that walks them.
+    public static let examples: [String] = {
+        let names = (try? FileManager.default.contentsOfDirectory(atPath: repository + "/examples")) ?? []
+        func number(_ name: String) -> Int { Int(name.dropFirst(4).prefix { $0.isNumber }) ?? 0 }
+        return names.filter { $0.hasPrefix("step") && $0.hasSuffix(".cfs") }.sorted { number($0) < number($1) }
+    }()
+
     /// A directory sandboxes bind read-only: if `ro` regresses, the write lands here,
     /// where the host snapshot sees it, not in /etc.
     public static let canary = repository + "/.build/cfsh-test-canary"
