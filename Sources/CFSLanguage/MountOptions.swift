@@ -114,7 +114,7 @@ extension Mount {
                 data.append(option)
             }
         }
-        return MountSettings(flags: flags, data: data.isEmpty ? nil : data.joined(separator: ","))
+        return MountSettings(flags: flags, data: data.isEmpty ? nil : concatenated(data, separator: ","))
     }
 }
 

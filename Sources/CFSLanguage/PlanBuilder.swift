@@ -44,7 +44,13 @@ public struct PlanBuilder: Sendable {
     /// A list, not a dictionary: there are at most two dozen such keys, and a dictionary
     /// of String keys costs the re-executed child (which decodes the plan with this
     /// builder) a runtime conformance lookup and its hashing code on every start.
-    private var settings: [(key: String, location: SourceLocation)] = []
+    /// Of a struct, not a tuple: an array of tuples needs the tuple's metadata built at run
+    /// time on first use (issue 13).
+    private var settings: [OnceSetting] = []
+    private struct OnceSetting {
+        var key: String
+        var location: SourceLocation
+    }
     /// "Needs root" was reported: said once, at the first line that needs it, since
     /// every later one has the same cause and the same fix.
     private var rootlessReported = false
@@ -260,7 +266,7 @@ public struct PlanBuilder: Sendable {
     /// Applies the command; returns what the planned root says is wrong with it (a
     /// missing chroot directory), after which the root is no longer followed.
     private mutating func apply(_ command: PlanCommand, at location: SourceLocation, host: HostFacts?) -> Diagnostic? {
-        if let key = onceKey(command) { settings.append((key, location)) }
+        if let key = onceKey(command) { settings.append(OnceSetting(key: key, location: location)) }
         switch command {
         case .unshare(let list): plan.namespaces.formUnion(Namespaces(list))
         case .map(.uid, let m): plan.uidMaps.append(m)

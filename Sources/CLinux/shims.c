@@ -12,6 +12,7 @@
 #include <sys/ioctl.h>
 #include <sys/prctl.h>
 #include <sys/socket.h>
+#include <sys/mman.h>
 #include <sys/resource.h>
 #include <sys/syscall.h>
 #include <unistd.h>
@@ -294,4 +295,16 @@ int cfs_uts_names(pid_t pid, char *out, int size) {
     while (waitpid(helper, &status, 0) < 0 && errno == EINTR) {}
     if (!WIFEXITED(status) || WEXITSTATUS(status) != 0) return -EPERM;
     return total;
+}
+
+// The range below the frame is dead stack (the x86-64 red zone is 128 bytes: one page
+// is kept). It is at most 256 KiB: the kernel keeps a 1 MiB gap below a stack mapping
+// (stack_guard_gap), so nothing but the stack can be there; where the stack mapping
+// does not reach that low, madvise skips the hole and says ENOMEM, which is ignored.
+void cfs_release_startup_memory(void) {
+    char here;
+    uintptr_t page = (uintptr_t)sysconf(_SC_PAGESIZE);
+    uintptr_t top = ((uintptr_t)&here & ~(page - 1)) - page;
+    uintptr_t size = 256 * 1024;
+    madvise((void *)(top - size), size, MADV_DONTNEED);
 }

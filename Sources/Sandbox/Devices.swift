@@ -49,7 +49,7 @@ func childCloneHostDevices(_ plan: Plan, kernel: any Kernel) throws(SandboxFailu
 func childMountDev(_ target: String, options: MountSettings, hostDevices: [Int32],
                    kernel: any Kernel) throws(SandboxFailure) {
     let base = target.hasSuffix("/") ? String(target.dropLast()) : target
-    let data = ["mode=755", options.data].compactMap { $0 }.joined(separator: ",")
+    let data = options.data.map { "mode=755," + $0 } ?? "mode=755"
     try kernel.attempt("mount", "dev: tmpfs on \(target)") { () throws(Errno) in
         try kernel.mount(source: "tmpfs", target: target, fstype: "tmpfs",
                       flags: UInt(MS_NOSUID) | options.flags, data: data)

@@ -12,7 +12,9 @@ import CFSLanguage
 /// The lines of one map file: the plan's `map` lines, or `0 OUTSIDE 1`.
 func idMapText(_ maps: [IDMap], invoking outside: UInt32) -> String {
     let lines = maps.isEmpty ? [IDMap(inside: 0, outside: outside, count: 1)] : maps
-    return lines.map { "\($0.inside) \($0.outside) \($0.count)\n" }.joined()
+    var text = ""   // not `joined`: see `concatenated`
+    for m in lines { text += String(m.inside) + " " + String(m.outside) + " " + String(m.count) + "\n" }
+    return text
 }
 
 /// uid_map, then setgroups, then gid_map, in the order the kernel requires: an

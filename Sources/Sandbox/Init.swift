@@ -2,6 +2,7 @@
 import Glibc
 #endif
 import CFSLanguage
+import CLinux
 
 // PID 1 in a new PID namespace (pid_namespaces(7)). The first process there is the
 // namespace's init: orphans are re-parented to it and must be reaped, and the kernel
@@ -119,6 +120,9 @@ func spawnCommand(_ path: String, _ argv: [String],
 /// there: PID 1 ignores Ctrl-Z and cannot stop itself (Jobs.swift).
 func reapUntilCommandExits(_ command: pid_t, stopFD: Int32) -> Int32 {
     _ = installSignalForwarding(to: command)
+    // The init lives as long as the sandbox: the stack its start-up used is given back
+    // (issue 13: its private memory is what each sandbox costs).
+    cfs_release_startup_memory()
     // Nothing stays blocked in the init, whatever mask cfsh was started with (a blocked
     // SIGTERM inherited from a test runner would never be forwarded).
     var none = sigset_t()

@@ -55,7 +55,7 @@ enum FailureRecord {
 /// What the parent writes to the child: the plan's canonical text, then one final line
 /// `exec WORD...` with each word quoted by `quoteWord`.
 public func encodeRun(_ plan: Plan, argv: [String]) -> String {
-    plan.canonicalText + "exec " + argv.map(quoteWord).joined(separator: " ") + "\n"
+    plan.canonicalText + "exec " + concatenated(argv.map(quoteWord), separator: " ") + "\n"
 }
 
 /// The child's decoder: plan commands, then exactly one `exec` as the last command. No

@@ -185,9 +185,9 @@ final class RecordingKernel: Kernel {
             capabilitySets = sets
             return .done
         case .ignoreSignal(let signal):
-            return .signals(SavedSignalActions(actions: [(signal, sigaction())]))
+            return .signals(SavedSignalActions(actions: [.init(signal: signal, action: sigaction())]))
         case .forwardSignals:
-            return .signals(SavedSignalActions(actions: forwardedSignals.map { ($0, sigaction()) }))
+            return .signals(SavedSignalActions(actions: forwardedSignals.map { .init(signal: $0, action: sigaction()) }))
         case .giveTerminal(let fd, _, _):
             return .terminal(TerminalHandover(fd: fd, saved: nil))
         default:

@@ -23,7 +23,13 @@ private let forwardingHandler: @convention(c) (Int32, UnsafeMutablePointer<sigin
 
 /// The dispositions replaced, to put back afterwards.
 struct SavedSignalActions {
-    var actions: [(Int32, sigaction)] = []
+    /// Of a struct, not a tuple: an array of tuples needs the tuple's metadata built at
+    /// run time on first use, in the parent and the init on every start (issue 13).
+    struct Saved {
+        var signal: Int32
+        var action: sigaction
+    }
+    var actions: [Saved] = []
     var mask = sigset_t()
 }
 
@@ -38,7 +44,7 @@ func installSignalForwarding(to pid: pid_t) -> SavedSignalActions {
     for signal in forwardedSignals {
         var old = sigaction()
         sigaction(signal, &action, &old)
-        saved.actions.append((signal, old))
+        saved.actions.append(.init(signal: signal, action: old))
     }
     // A caller may have them blocked (a test runner's threads, a supervisor): then
     // nothing would be forwarded at all.
@@ -55,7 +61,7 @@ func ignoreSignalSaving(_ signal: Int32) -> SavedSignalActions {
     ignore.__sigaction_handler.sa_handler = SIG_IGN
     sigaction(signal, &ignore, &old)
     var saved = SavedSignalActions()
-    saved.actions.append((signal, old))
+    saved.actions.append(.init(signal: signal, action: old))
     pthread_sigmask(SIG_SETMASK, nil, &saved.mask)
     return saved
 }
@@ -63,9 +69,9 @@ func ignoreSignalSaving(_ signal: Int32) -> SavedSignalActions {
 func restoreSignalActions(_ saved: SavedSignalActions) {
     var mask = saved.mask
     pthread_sigmask(SIG_SETMASK, &mask, nil)
-    for (signal, old) in saved.actions {
-        var old = old
-        sigaction(signal, &old, nil)
+    for saved in saved.actions {
+        var old = saved.action
+        sigaction(saved.signal, &old, nil)
     }
     forwardingTarget = 0
 }

@@ -57,7 +57,7 @@ struct Session {
             options.terminalFD = terminalFD
             let verified = verifyEachExec ? verifyWhileRunning(plan, argv: argv, options: &options) : nil
             let outcome = Sandbox.run(plan, argv: argv, options: options)
-            finish(outcome, job: Job(text: "exec " + argv.joined(separator: " "), plan: plan, location: location))
+            finish(outcome, job: Job(text: "exec " + concatenated(argv, separator: " "), plan: plan, location: location))
             if let verified { finishVerifying(verified, outcome: outcome) }
         case .print(let text):
             Output.out(text + "\n")
