@@ -13,6 +13,7 @@
 #include <sys/prctl.h>
 #include <sys/socket.h>
 #include <sys/resource.h>
+#include <sys/stat.h>
 #include <sys/syscall.h>
 #include <unistd.h>
 
@@ -166,6 +167,16 @@ int cfs_move_mount(int fd, const char *target) {
 
 int cfs_pivot_root(const char *new_root, const char *put_old) {
     return syscall(SYS_pivot_root, new_root, put_old) == 0 ? 0 : -errno;
+}
+
+int cfs_mount_position(const char *path, uint64_t *mount_id) {
+    struct statx stx;
+    memset(&stx, 0, sizeof stx);
+    if (statx(AT_FDCWD, path, 0, STATX_MNT_ID, &stx) != 0) return -errno;
+    if (!(stx.stx_mask & STATX_MNT_ID) || !(stx.stx_attributes_mask & STATX_ATTR_MOUNT_ROOT))
+        return -EOPNOTSUPP;
+    *mount_id = stx.stx_mnt_id;
+    return (stx.stx_attributes & STATX_ATTR_MOUNT_ROOT) ? 1 : 0;
 }
 
 int cfs_open_in_root(int root_fd, const char *path) {

@@ -174,6 +174,11 @@ enum Syscall {
     /// uname(2) inside `pid`'s UTS namespace, from a forked helper (`cfs_uts_names`):
     /// `.text` "NODENAME\nDOMAINNAME\n".
     case utsNames(pid: pid_t)
+
+    // Kernel errors explained (KernelErrors.swift): only a failed step looks.
+    /// statx(2) of `path` for STATX_MNT_ID and STATX_ATTR_MOUNT_ROOT: `.mountPosition`
+    /// (see `cfs_mount_position`).
+    case mountPosition(path: String)
 }
 
 /// What a call gave back, besides success.
@@ -189,6 +194,7 @@ enum SyscallResult {
     case capabilities(CapabilitySets)
     case signals(SavedSignalActions)
     case terminal(TerminalHandover)
+    case mountPosition(MountPosition)
 }
 
 /// A process's capability sets (capabilities(7)), bit n for capability n.

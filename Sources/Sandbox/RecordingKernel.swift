@@ -48,6 +48,8 @@ final class RecordingKernel: Kernel {
     /// What readFile returns, by path (missing: ENOENT). Default: a cgroup v1 host, as
     /// the machine this was built on.
     var files: [String: String] = ["/proc/self/cgroup": "8:pids:/\n4:memory:/\n1:cpu:/\n0::/\n"]
+    /// What statx finds for a path (missing: ENOENT): a failed step's look (KernelErrors.swift).
+    var mountPositions: [String: MountPosition] = [:]
     /// Symlinks readlink finds, path → target (missing: not a symlink).
     var links: [String: String] = [:]
     /// Called when the parent writes "go": explain runs the child here.
@@ -85,6 +87,10 @@ final class RecordingKernel: Kernel {
             throw error
         }
         if case .listDirectory(let path) = call, files[path] == nil {
+            records.append(Record(process: process, call: call, result: nil, error: Errno(ENOENT)))
+            throw Errno(ENOENT)
+        }
+        if case .mountPosition(let path) = call, mountPositions[path] == nil {
             records.append(Record(process: process, call: call, result: nil, error: Errno(ENOENT)))
             throw Errno(ENOENT)
         }
@@ -180,6 +186,7 @@ final class RecordingKernel: Kernel {
             return .terminal(handover)
         case .reapUntilExit: return .status(waitStatus)
         case .statvfs: return .mountFlags(0)
+        case .mountPosition(let path): return .mountPosition(mountPositions[path]!)
         case .capget: return .capabilities(capabilitySets)
         case .capset(let sets):
             capabilitySets = sets

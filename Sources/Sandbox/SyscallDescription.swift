@@ -117,6 +117,7 @@ extension Syscall: CustomStringConvertible {
             return "ioctl(socket(AF_INET, SOCK_DGRAM), SIOCSIFFLAGS, {ifr_name=" + quote(name)
                 + ", ifr_flags|=IFF_UP})"
         case .fileIdentity(let path): return "stat(" + quote(path) + ")"
+        case .mountPosition(let path): return "statx(AT_FDCWD, " + quote(path) + ", 0, STATX_MNT_ID)"
         case .utsNames(let pid):
             return "fork() → setns(open(\"/proc/" + String(pid) + "/ns/uts\"), CLONE_NEWUTS), uname()"
         }
