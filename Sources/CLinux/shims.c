@@ -179,6 +179,23 @@ int cfs_mount_position(const char *path, uint64_t *mount_id) {
     return (stx.stx_attributes & STATX_ATTR_MOUNT_ROOT) ? 1 : 0;
 }
 
+int cfs_namespace_owner(const char *path, uint64_t *dev, uint64_t *ino) {
+    int fd = open(path, O_RDONLY | O_CLOEXEC);
+    if (fd < 0) return -errno;
+    int owner = ioctl(fd, _IO(0xb7, 0x1) /* NS_GET_USERNS, linux/nsfs.h */);
+    int saved = errno;
+    close(fd);
+    if (owner < 0) return -saved;
+    struct stat st;
+    int r = fstat(owner, &st);
+    saved = errno;
+    close(owner);
+    if (r != 0) return -saved;
+    *dev = st.st_dev;
+    *ino = st.st_ino;
+    return 0;
+}
+
 int cfs_open_in_root(int root_fd, const char *path) {
     struct open_how how;
     memset(&how, 0, sizeof how);

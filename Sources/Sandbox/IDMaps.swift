@@ -74,6 +74,8 @@ func childNamingUnmappedRoot(_ failure: SandboxFailure, plan: Plan) -> SandboxFa
     else { return failure }
     var named = failure
     named.message = failure.step + ": " + unmappedRootReason
+    // The message is the cause: no second one beside it (KernelErrors.swift).
+    named.cause = nil
     return named
 }
 

@@ -179,6 +179,9 @@ enum Syscall {
     /// statx(2) of `path` for STATX_MNT_ID and STATX_ATTR_MOUNT_ROOT: `.mountPosition`
     /// (see `cfs_mount_position`).
     case mountPosition(path: String)
+    /// The user namespace owning the namespace at `path`: `.text` "DEV:INO", as
+    /// `fileIdentity` of /proc/self/ns/user says it (see `cfs_namespace_owner`).
+    case namespaceOwner(path: String)
 }
 
 /// What a call gave back, besides success.

@@ -160,18 +160,25 @@ func childLookWhyPivotRootFailed(_ error: Errno, newRoot directory: String, kern
 struct MountFacts: Equatable, Sendable {
     var kind: Mount.Kind
     var target: String
-    /// The namespaces this child was cloned into (clone3's flags).
-    var namespaces: Namespaces
     /// CAP_SYS_ADMIN in the effective set (capget(2)); nil if unread.
     var hasSysAdmin: Bool?
     /// /proc/self/mountinfo; nil when it cannot be read (no proc here).
     var mounts: [MountInfoEntry]?
+    /// /proc/self/uid_map is `0 0 4294967295`: the initial user namespace, where the
+    /// kernel's "fully visible" rule for proc and sysfs does not apply.
+    var initialUserNamespace: Bool?
+    /// Whether the pid (for proc) or net (for sysfs) namespace the mount would show is
+    /// owned by the sandbox's own user namespace (ioctl NS_GET_USERNS against
+    /// /proc/self/ns/user): when it is an ancestor's (the host's), the sandbox holds no
+    /// capability there.
+    var shownNamespaceOwnedHere: Bool?
     /// overlay: stat(2) st_dev:st_ino of upperdir and workdir.
     var upperDir: (path: String, identity: String)? = nil
     var workDir: (path: String, identity: String)? = nil
 
     static func == (a: MountFacts, b: MountFacts) -> Bool {
-        a.kind == b.kind && a.target == b.target && a.namespaces == b.namespaces
+        a.kind == b.kind && a.target == b.target && a.initialUserNamespace == b.initialUserNamespace
+            && a.shownNamespaceOwnedHere == b.shownNamespaceOwnedHere
             && a.hasSysAdmin == b.hasSysAdmin && a.mounts == b.mounts
             && a.upperDir?.path == b.upperDir?.path && a.upperDir?.identity == b.upperDir?.identity
             && a.workDir?.path == b.workDir?.path && a.workDir?.identity == b.workDir?.identity
@@ -180,7 +187,6 @@ struct MountFacts: Equatable, Sendable {
 
 /// mount(2) ERRORS (and proc(5), sysfs in user_namespaces(7), overlayfs' own EINVAL).
 func mountCause(_ errno: Int32, _ facts: MountFacts) -> KernelErrorCause? {
-    let inUserNamespace = facts.namespaces.contains(.user)
     switch errno {
     case EPERM:
         if facts.hasSysAdmin == false {
@@ -188,25 +194,19 @@ func mountCause(_ errno: Int32, _ facts: MountFacts) -> KernelErrorCause? {
                 because: "the sandbox holds no CAP_SYS_ADMIN, which mount needs in the user namespace owning its mount namespace (mount(2) EPERM): a 'cap' step removed it",
                 fix: "put 'cap drop'/'cap keep' after the mounts: cap steps apply where written")
         }
-        if inUserNamespace && facts.kind == .proc && !facts.namespaces.contains(.pid) {
+        let shown = facts.kind == .proc ? "pid" : "net"
+        if facts.kind == .proc || facts.kind == .sysfs, facts.shownNamespaceOwnedHere == false {
             return KernelErrorCause(
-                because: "the pid namespace proc would show is the host's, which the new user namespace does not own (mount(2) EPERM; pid_namespaces(7))",
-                fix: "add pid to the 'unshare' line")
+                because: "the \(shown) namespace \(facts.kind.rawValue) would show is not owned by the sandbox's user namespace (it is an outer one's, such as the host's), where the sandbox holds no CAP_SYS_ADMIN (mount(2) EPERM; namespaces(7))",
+                fix: "add \(shown) to the 'unshare' line: a new one belongs to the sandbox's user namespace")
         }
-        if inUserNamespace && facts.kind == .sysfs && !facts.namespaces.contains(.net) {
+        if facts.kind == .proc || facts.kind == .sysfs, facts.initialUserNamespace == false,
+           !(facts.mounts ?? []).contains(where: { $0.fstype == facts.kind.rawValue }) {
+            let seen = facts.mounts == nil ? "no proc is mounted here to read /proc/self/mountinfo from"
+                : "no \(facts.kind.rawValue) is mounted in this mount namespace"
             return KernelErrorCause(
-                because: "the net namespace sysfs would show is the host's, which the new user namespace does not own (mount(2) EPERM; user_namespaces(7))",
-                fix: "add net to the 'unshare' line")
-        }
-        if inUserNamespace && facts.kind == .proc, let mounts = facts.mounts, !mounts.contains(where: { $0.fstype == "proc" }) {
-            return KernelErrorCause(
-                because: "no proc is mounted in this mount namespace, and in a user namespace the kernel mounts proc only where one is already fully visible (mount(2) EPERM; after pivot_root detached the host's)",
-                fix: "mount proc into the new root before 'pivot_root'")
-        }
-        if inUserNamespace && facts.kind == .proc && facts.mounts == nil {
-            return KernelErrorCause(
-                because: "no proc is visible here (/proc/self/mountinfo cannot be read), and in a user namespace the kernel mounts proc only where one is already fully visible (mount(2) EPERM)",
-                fix: "mount proc into the new root before 'pivot_root' or 'chroot'")
+                because: "\(seen), and outside the initial user namespace the kernel mounts \(facts.kind.rawValue) only where one is already fully visible (mount(2) EPERM; mount_namespaces(7)): 'pivot_root' or 'chroot' left the old one behind",
+                fix: "mount \(facts.kind.rawValue) into the new root before 'pivot_root'")
         }
     case EINVAL:
         if facts.kind == .overlay, let upper = facts.upperDir, let work = facts.workDir,
@@ -249,9 +249,26 @@ func umountCause(_ errno: Int32, target: String, position: MountPosition?, worki
 /// Reads what mountCause needs, in the child, after a `mount` step failed.
 func childLookWhyMountFailed(_ error: Errno, _ mount: Mount, plan: Plan, kernel: any Kernel) -> String? {
     guard error.rawValue == EPERM || error.rawValue == EINVAL || error.rawValue == EBUSY else { return nil }
-    var facts = MountFacts(kind: mount.kind, target: mount.target, namespaces: plan.namespaces,
+    var facts = MountFacts(kind: mount.kind, target: mount.target,
                            hasSysAdmin: (try? kernel.capget()).map { $0.effective & capSysAdmin != 0 },
                            mounts: (try? kernel.readFile("/proc/self/mountinfo")).map(MountInfoEntry.parse))
+    if error.rawValue == EPERM && (mount.kind == .proc || mount.kind == .sysfs) {
+        // Without a proc to read it from: not the initial one when the clone made a user
+        // namespace, or when EPERM came despite CAP_SYS_ADMIN — in the initial user
+        // namespace that capability is all mount(2) asks of proc and sysfs.
+        facts.initialUserNamespace = (try? kernel.readFile("/proc/self/uid_map"))
+            .map { $0.split(whereSeparator: { $0 == " " || $0 == "\n" }) == ["0", "0", "4294967295"] }
+            ?? (plan.namespaces.contains(.user) || facts.hasSysAdmin == true ? false : nil)
+        // NS_GET_USERNS answers EPERM for an owner outside the caller's user namespace
+        // (ioctl_ns(2)): an outer one's, which is the answer here too.
+        let own = try? kernel.perform(.fileIdentity(path: "/proc/self/ns/user")).text
+        do throws(Errno) {
+            let owner = try kernel.perform(.namespaceOwner(path: mount.kind == .proc ? "/proc/self/ns/pid" : "/proc/self/ns/net")).text
+            if let own, !own.isEmpty, !owner.isEmpty { facts.shownNamespaceOwnedHere = own == owner }
+        } catch {
+            if error.rawValue == EPERM { facts.shownNamespaceOwnedHere = false }
+        }
+    }
     if mount.kind == .overlay, let data = mount.settings.data {
         var options: [Substring: String] = [:]
         for option in data.split(separator: ",") {

@@ -118,6 +118,7 @@ extension Syscall: CustomStringConvertible {
                 + ", ifr_flags|=IFF_UP})"
         case .fileIdentity(let path): return "stat(" + quote(path) + ")"
         case .mountPosition(let path): return "statx(AT_FDCWD, " + quote(path) + ", 0, STATX_MNT_ID)"
+        case .namespaceOwner(let path): return "ioctl(open(" + quote(path) + "), NS_GET_USERNS)"
         case .utsNames(let pid):
             return "fork() → setns(open(\"/proc/" + String(pid) + "/ns/uts\"), CLONE_NEWUTS), uname()"
         }

@@ -75,28 +75,30 @@ struct KernelErrorsTests {
 
     // MARK: mount(2), umount(2)
 
-    func mountFacts(_ kind: Mount.Kind, _ namespaces: Namespaces, sysAdmin: Bool? = true,
+    func mountFacts(_ kind: Mount.Kind, sysAdmin: Bool? = true, initial: Bool? = false, ownedHere: Bool? = true,
                     mounts: String? = hostMounts) -> MountFacts {
-        MountFacts(kind: kind, target: "/t", namespaces: namespaces, hasSysAdmin: sysAdmin,
-                   mounts: mounts.map(MountInfoEntry.parse))
+        MountFacts(kind: kind, target: "/t", hasSysAdmin: sysAdmin, mounts: mounts.map(MountInfoEntry.parse),
+                   initialUserNamespace: initial, shownNamespaceOwnedHere: ownedHere)
     }
 
     @Test func mountEPERMCauses() {
-        #expect(mountCause(EPERM, mountFacts(.tmpfs, [.mount], sysAdmin: false))?.because
+        #expect(mountCause(EPERM, mountFacts(.tmpfs, sysAdmin: false))?.because
                 .contains("holds no CAP_SYS_ADMIN") == true)
-        #expect(mountCause(EPERM, mountFacts(.proc, [.user, .mount]))?.fix == "add pid to the 'unshare' line")
-        #expect(mountCause(EPERM, mountFacts(.sysfs, [.user, .mount]))?.fix == "add net to the 'unshare' line")
-        #expect(mountCause(EPERM, mountFacts(.proc, [.user, .mount, .pid], mounts: nil))?.because
-                .hasPrefix("no proc is visible here") == true)
-        #expect(mountCause(EPERM, mountFacts(.proc, [.user, .mount, .pid],
-                                             mounts: "22 1 8:1 / / rw - ext4 /dev/sda1 rw\n"))?.because
+        #expect(mountCause(EPERM, mountFacts(.proc, ownedHere: false))?.fix
+                == "add pid to the 'unshare' line: a new one belongs to the sandbox's user namespace")
+        #expect(mountCause(EPERM, mountFacts(.sysfs, ownedHere: false))?.because
+                .hasPrefix("the net namespace sysfs would show is not owned by the sandbox's user namespace") == true)
+        #expect(mountCause(EPERM, mountFacts(.proc, ownedHere: nil, mounts: nil))?.because
+                .hasPrefix("no proc is mounted here to read /proc/self/mountinfo from, and outside the initial user namespace") == true)
+        #expect(mountCause(EPERM, mountFacts(.proc, mounts: "22 1 8:1 / / rw - ext4 /dev/sda1 rw\n"))?.because
                 .hasPrefix("no proc is mounted in this mount namespace") == true)
-        #expect(mountCause(EPERM, mountFacts(.proc, [.user, .mount, .pid])) == nil, "proc is visible: not said")
-        #expect(mountCause(EPERM, mountFacts(.proc, [.mount, .pid])) == nil)
+        #expect(mountCause(EPERM, mountFacts(.proc)) == nil, "proc is visible and owned: not said")
+        #expect(mountCause(EPERM, mountFacts(.proc, initial: true, mounts: nil)) == nil)
+        #expect(mountCause(EPERM, mountFacts(.tmpfs, mounts: nil)) == nil)
     }
 
     @Test func overlayWithUpperAndWorkOnTwoFileSystems() {
-        var facts = mountFacts(.overlay, [.mount])
+        var facts = mountFacts(.overlay)
         facts.upperDir = ("/a/u", "65024:12")
         facts.workDir = ("/b/w", "27:3")
         #expect(mountCause(EINVAL, facts)?.because.hasPrefix("upperdir /a/u and workdir /b/w are on different file systems (st_dev 65024 and 27)") == true)
@@ -191,6 +193,21 @@ struct KernelErrorsTests {
             step6.cfs:9:1: note: why; fix
 
             """)
+    }
+
+    @Test func aStepWithoutCapSysAdminLooksAtItsCapabilities() {
+        // The plan rules refuse a cap step before what it removes, in the checker and
+        // again in the child, so a real run cannot get here: the recorder stands in.
+        let plan = makePlan([.uts, .mount], [.setHostname("c"), mountStep(.tmpfs, "/m")])
+        for (call, step) in [("sethostname", "sethostname"), ("mount", "mount")] {
+            let failed = apply(plan) {
+                $0.capabilitySets = CapabilitySets(effective: 0, permitted: 0)
+                $0.fail(call, with: EPERM, matching: call == "mount" ? "tmpfs" : nil)
+            }
+            #expect(failed.failure?.step == step)
+            #expect(failed.failure?.cause?.contains("holds no CAP_SYS_ADMIN") == true, "\(String(describing: failed.failure))")
+            #expect(failed.calls.contains("capget()"))
+        }
     }
 
     @Test func onlyAFailedCallLooks() {

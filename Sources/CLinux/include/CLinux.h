@@ -143,6 +143,12 @@ int cfs_pivot_root(const char *new_root, const char *put_old);
 /// Why C: glibc declares statx(2) and its constants only under _GNU_SOURCE. Linux 5.8.
 int cfs_mount_position(const char *path, uint64_t *mount_id);
 
+/// The user namespace that owns the namespace at `path` (/proc/self/ns/pid): its
+/// st_dev and st_ino, as stat(2) of /proc/self/ns/user gives them for one's own; 0 or
+/// -errno. ioctl(NS_GET_USERNS), ioctl_ns(2), Linux 4.9. Only a failed mount asks
+/// (KernelErrors.swift). Why C: ioctl(2) is variadic.
+int cfs_namespace_owner(const char *path, uint64_t *dev, uint64_t *ino);
+
 /* verify: "NODENAME\nDOMAINNAME\n" of pid's UTS namespace, read by a forked helper
  * that setns(2)es into it; bytes read or -errno. */
 int cfs_uts_names(pid_t pid, char *out, int size);
