@@ -36,6 +36,13 @@ protocol Kernel: AnyObject {
     /// Makes (or records) one call: what it returned, or its errno. EINTR is retried
     /// inside where that is safe.
     func perform(_ call: Syscall) throws(Errno) -> SyscallResult
+    /// The calls from here on are made for plan step `index` (nil: for none). No call
+    /// into the kernel: `explain` ties each call to its step's `.cfs` line with it.
+    func stepStarts(_ index: Int?)
+}
+
+extension Kernel {
+    func stepStarts(_ index: Int?) {}
 }
 
 /// One call into the kernel, with its arguments as typed values: flags as numbers,

@@ -339,7 +339,7 @@ struct IDMapFacts: Equatable, Sendable {
 
 /// user_namespaces(7), "Defining user and group ID mappings: writing to uid_map and gid_map".
 func idMapCause(_ errno: Int32, _ facts: IDMapFacts) -> KernelErrorCause? {
-    guard errno == EPERM else { return nil }
+    guard errno == EPERM, facts.file == "uid_map" || facts.file == "gid_map" else { return nil }
     let kind = facts.file == "uid_map" ? "uid" : "gid"
     if let current = facts.current, !current.split(separator: "\n").isEmpty {
         return KernelErrorCause(

@@ -19,6 +19,11 @@ final class RecordingKernel: Kernel {
         /// What the process got back; nil for a failure.
         var result: SyscallResult?
         var error: Errno? = nil
+        /// The plan step the call was made for (`stepStarts`); nil for none.
+        var step: Int? = nil
+        /// Whether `step` was set: a call recorded inside another (the child run at
+        /// "go", inside the parent's write) keeps its own.
+        var stepSet = false
 
         /// `child: chroot("./rootfs")`, `parent: clone3(...) = 4242`, `... = -1 ENOENT`.
         var line: String { process.rawValue + ": " + text }
@@ -29,6 +34,8 @@ final class RecordingKernel: Kernel {
     private(set) var records: [Record] = []
     /// The process the next calls are made in.
     var process = Process.parent
+    /// The plan step the next calls are made for.
+    private(set) var step: Int?
     /// The pid clone3 returns.
     var childPID: pid_t = 4242
     /// The wait status `wait4` returns (default: exited 0).
@@ -81,7 +88,16 @@ final class RecordingKernel: Kernel {
     /// The calls' lines without their process.
     var syscalls: [String] { records.map(\.text) }
 
+    func stepStarts(_ index: Int?) { step = index }
+
     func perform(_ call: Syscall) throws(Errno) -> SyscallResult {
+        let first = records.count
+        defer {
+            for index in first..<records.count where !records[index].stepSet {
+                records[index].step = step
+                records[index].stepSet = true
+            }
+        }
         if let error = failure(for: call) {
             records.append(Record(process: process, call: call, result: nil, error: error))
             throw error

@@ -144,6 +144,7 @@ struct KernelErrorsTests {
         #expect(idMap("uid_map", [IDMap(inside: 0, outside: 0, count: 1)])?.hasPrefix("without root (cfsh runs as uid 1000) only your own uid 1000") == true)
         #expect(idMap("gid_map", [IDMap(inside: 0, outside: 1000, count: 2)])?.contains("1000-1001 is not mapped") == true)
         #expect(idMap("uid_map", own) == nil, "an allowed map: no cause is made up")
+        #expect(idMap("setgroups", []) == nil)
         #expect(idMap("uid_map", [IDMap(inside: 0, outside: 0, count: 1)], euid: 0) == nil)
     }
 
