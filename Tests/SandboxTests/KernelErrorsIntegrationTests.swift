@@ -294,6 +294,16 @@ struct KernelErrorsIntegrationTests {
         }
     }
 
+    @Test func clone3OfAUserNamespaceWhereNoneIsAllowedIsENOSPC() {
+        withHostUnchanged { marker in
+            let run = inOwnUserNamespace("echo 0 > /proc/sys/user/max_user_namespaces && exec \"$CFSH\" -c 'unshare user uts; exec /bin/true'",
+                                         marker: marker)
+            #expect(run.status == 125)
+            #expect(run.stderr.contains("error: clone3: unshare uts user: No space left on device"), "\(run.stderr)")
+            #expect(note(run.stderr)?.hasPrefix("user.max_user_namespaces is 0 (/proc/sys/user/max_user_namespaces): no user namespace may be made here") == true, "\(run.stderr)")
+        }
+    }
+
     @Test func clone3WithANamespaceLimitReachedIsENOSPC() {
         withHostUnchanged { marker in
             // One UTS namespace made (and held by a sleep) under a limit of 1, then cfsh's.
