@@ -122,7 +122,7 @@ func pivotRootCause(_ errno: Int32, newRoot directory: String, _ facts: PivotRoo
         }
         if let root = facts.root, !root.isMountRoot {
             return KernelErrorCause(
-                because: "the current root '/' is not a mount point: an earlier 'chroot' made a directory the root (pivot_root(2) EINVAL)",
+                because: "the current root '/' is not a mount point: chroot(2) made a directory the root (a 'chroot' step before this one, or a chroot cfsh runs in; pivot_root(2) EINVAL)",
                 fix: "use 'pivot_root DIR' instead of that 'chroot DIR' (pivot_root is the one that cannot be left)")
         }
         if let rootMount, rootMount.parent == rootMount.id {

@@ -34,7 +34,7 @@ struct KernelErrorsIntegrationTests {
                                    marker: marker)
             #expect(run.status == 125)
             #expect(run.stderr.contains("error: pivot_root: /tmp: Invalid argument"), "\(run.stderr)")
-            #expect(note(run.stderr)?.hasPrefix("the current root '/' is not a mount point: an earlier 'chroot' made a directory the root (pivot_root(2) EINVAL); use 'pivot_root DIR'") == true, "\(run.stderr)")
+            #expect(note(run.stderr)?.hasPrefix("the current root '/' is not a mount point: chroot(2) made a directory the root (a 'chroot' step before this one, or a chroot cfsh runs in; pivot_root(2) EINVAL); use 'pivot_root DIR'") == true, "\(run.stderr)")
         }
     }
 
