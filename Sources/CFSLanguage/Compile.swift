@@ -32,6 +32,9 @@ public enum Action: Sendable {
 public struct Compilation: Sendable {
     /// Empty when there are diagnostics: nothing may run.
     public var actions: [Action] = []
+    /// Where each action's command is, one per action (a `load`ed file's, at its `load`
+    /// line): `cfsh --lesson` runs the actions of a section of the file at a time.
+    public var actionLocations: [SourceLocation] = []
     /// In source order, at most `maxDiagnostics` and one "too many errors".
     public var diagnostics: [Diagnostic] = []
     /// The plan after the text (with its planned root): the shell keeps it as its plan
@@ -88,6 +91,7 @@ private struct Compiler {
     let host: HostFacts?
     let context: ExpansionContext
     var actions: [Action] = []
+    var actionLocations: [SourceLocation] = []
     /// Each diagnostic with where, in the compiled text, it arose (a loaded file's
     /// problems sort at their `load` line).
     var found: [(key: SourceLocation, diagnostic: Diagnostic)] = []
@@ -117,6 +121,7 @@ private struct Compiler {
         for d in parsed.diagnostics { report(d, key: load ?? d.location) }
         for command in parsed.commands {
             let key = load ?? command.location
+            defer { while actionLocations.count < actions.count { actionLocations.append(key) } }
             switch command.kind {
             case .plan(let p):
                 for d in state.add(p, at: command.location, host: host) { report(d, key: key) }
@@ -206,6 +211,7 @@ private struct Compiler {
                 if case .explain(let plan, nil) = action, let lastExec { return .explain(plan: plan, argv: lastExec) }
                 return action
             }
+            result.actionLocations = actionLocations
             return result
         }
         let ordered = found.enumerated().sorted { a, b in

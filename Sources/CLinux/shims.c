@@ -272,19 +272,34 @@ char **_swift_stdlib_getUnsafeArgvArgc(int *outArgLen) {
  * its UTS namespace. setns(2) changes the calling thread's namespace, and cfsh (or the
  * test runner) may have other threads: so a forked helper enters it, calls uname(2) and
  * writes "NODENAME\nDOMAINNAME\n" on a pipe, using only async-signal-safe calls between
- * fork and _exit. Returns the bytes read, or -errno. */
+ * fork and _exit. Returns the bytes read, or -errno.
+ * Joining a UTS namespace takes CAP_SYS_ADMIN in the user namespace that owns it
+ * (setns(2)): root has it over the namespaces its children made; a user without root
+ * has it only inside the user namespace it made (user_namespaces(7)), so when the
+ * direct setns is refused (EPERM) the helper joins the process's user namespace first
+ * (a single-threaded process may, setns(2)) and tries again. */
 int cfs_uts_names(pid_t pid, char *out, int size) {
     char path[64];
     snprintf(path, sizeof path, "/proc/%d/ns/uts", (int)pid);
     int ns = open(path, O_RDONLY | O_CLOEXEC);
     if (ns < 0) return -errno;
+    snprintf(path, sizeof path, "/proc/%d/ns/user", (int)pid);
+    int userns = open(path, O_RDONLY | O_CLOEXEC);
     int fds[2];
-    if (pipe2(fds, O_CLOEXEC) != 0) { int e = errno; close(ns); return -e; }
+    if (pipe2(fds, O_CLOEXEC) != 0) {
+        int e = errno; close(ns); if (userns >= 0) close(userns); return -e;
+    }
     pid_t helper = fork();
-    if (helper < 0) { int e = errno; close(ns); close(fds[0]); close(fds[1]); return -e; }
+    if (helper < 0) {
+        int e = errno; close(ns); if (userns >= 0) close(userns); close(fds[0]); close(fds[1]); return -e;
+    }
     if (helper == 0) {
         struct utsname names;
-        if (syscall(SYS_setns, ns, CLONE_NEWUTS) != 0 || uname(&names) != 0) _exit(1);
+        if (syscall(SYS_setns, ns, CLONE_NEWUTS) != 0) {
+            if (errno != EPERM || userns < 0 || syscall(SYS_setns, userns, CLONE_NEWUSER) != 0
+                || syscall(SYS_setns, ns, CLONE_NEWUTS) != 0) _exit(1);
+        }
+        if (uname(&names) != 0) _exit(1);
         size_t n = strlen(names.nodename);
         if (write(fds[1], names.nodename, n) != (ssize_t)n || write(fds[1], "\n", 1) != 1) _exit(1);
         n = strlen(names.domainname);
@@ -292,6 +307,7 @@ int cfs_uts_names(pid_t pid, char *out, int size) {
         _exit(0);
     }
     close(ns);
+    if (userns >= 0) close(userns);
     close(fds[1]);
     int total = 0;
     while (total < size - 1) {

@@ -41,7 +41,28 @@ func explainRun(_ plan: Plan, argv: [String]?) -> [String] {
     }
     _ = runParent(plan, argv: argv ?? ["CMD"], options: options, kernel: kernel)
     root.close()
-    return collapsingPathSearch(withStepHeadings(kernel.records, plan: plan))
+    let lines = collapsingPathSearch(withStepHeadings(kernel.records, plan: plan))
+    if let argv, let name = argv.first, !name.contains("/"), root.view == nil {
+        return sayingThePathSearchIsUnknown(lines, name: name)
+    }
+    return lines
+}
+
+/// With the planned root unknown (a mount over the tree before the exec, PlannedRoot.swift)
+/// the recording kernel lets the first PATH candidate run, but the real run tries each
+/// entry in the sandbox's tree until one runs: which one is not known here, so explain
+/// says the search instead of naming a path it would be guessing.
+func sayingThePathSearchIsUnknown(_ lines: [String], name: String) -> [String] {
+    let suffix = "/" + name + "\", ["
+    guard let found = lines.lastIndex(where: { $0.contains(": execve(\"") && $0.contains(suffix) }),
+          let open = lines[found].firstRange(of: "execve(\""), let end = lines[found].firstRange(of: suffix)
+    else { return lines }
+    var result = lines
+    let line = lines[found]
+    result[found] = String(line[..<open.lowerBound]) + "execve(each PATH entry + \"/" + name + "\", ["
+        + String(line[end.upperBound...])
+        + " (tried in turn until one runs; which is not known before running: a mount changed the tree)"
+    return result
 }
 
 /// Each run of calls made for one plan step under a heading with the step's place and

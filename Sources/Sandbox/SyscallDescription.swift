@@ -120,7 +120,9 @@ extension Syscall: CustomStringConvertible {
         case .mountPosition(let path): return "statx(AT_FDCWD, " + quote(path) + ", 0, STATX_MNT_ID)"
         case .namespaceOwner(let path): return "ioctl(open(" + quote(path) + "), NS_GET_USERNS)"
         case .utsNames(let pid):
-            return "fork() → setns(open(\"/proc/" + String(pid) + "/ns/uts\"), CLONE_NEWUTS), uname()"
+            let proc = "open(\"/proc/" + String(pid)
+            return "fork() → setns(" + proc + "/ns/uts\"), CLONE_NEWUTS) (on EPERM: setns(" + proc
+                + "/ns/user\"), CLONE_NEWUSER) first), uname()"
         }
     }
 

@@ -93,6 +93,8 @@ struct VerifyContext {
     var invokingGID: UInt32
     var invokingIsRoot: Bool
     var pageSize: UInt64 = 4096
+    /// cfsh's working directory: where the plan's relative paths start (`seenMounts`).
+    var workingDirectory = "/"
 }
 
 extension Sandbox {
@@ -101,8 +103,9 @@ extension Sandbox {
     public static func verify(pid: pid_t, plan: Plan, plannedRoot: String?) -> VerifyReport {
         let kernel = LinuxKernel()
         let user = kernel.invokingUser()
-        let context = VerifyContext(plannedRoot: plannedRoot, invokingUID: user.uid, invokingGID: user.gid,
+        var context = VerifyContext(plannedRoot: plannedRoot, invokingUID: user.uid, invokingGID: user.gid,
                                     invokingIsRoot: user.euid == 0, pageSize: UInt64(sysconf(Int32(_SC_PAGESIZE))))
+        context.workingDirectory = (try? kernel.perform(.readlink("/proc/self/cwd")).text) ?? "/"
         return verifyProcess(pid, plan: plan, context: context, view: KernelProcessView(kernel: kernel))
     }
 
@@ -362,15 +365,7 @@ func verifyRows(_ pid: pid_t, plan: Plan, context: VerifyContext, view: ProcessV
     // Mounts the plan made: the last mount on each target, its type, flags and
     // propagation, from the process's own mountinfo (paths there are relative to its root).
     let mounts = parseMountinfo(view.read(proc + "/mountinfo") ?? "")
-    var lastMounts: [Mount] = []
-    for step in plan.steps {
-        if case .mount(let mount) = step.action {
-            lastMounts.removeAll { $0.target == mount.target }
-            lastMounts.append(mount)
-        }
-    }
-    for mount in lastMounts {
-        let target = normalizedTarget(mount.target)
+    for (mount, target) in seenMounts(plan, workingDirectory: context.workingDirectory) {
         let type: String? = switch mount.kind {
             case .proc: "proc"
             case .sysfs: "sysfs"
@@ -598,9 +593,52 @@ private func unescapeOctal(_ text: String) -> String {
     return String(decoding: bytes, as: UTF8.self)
 }
 
-/// A mount target as mountinfo shows it: absolute, without a trailing or doubled `/`.
+/// A path as mountinfo shows it: absolute, without a trailing or doubled `/`, `.` or
+/// `..` (followed lexically, as the plan's paths are written).
 func normalizedTarget(_ target: String) -> String {
-    "/" + target.split(separator: "/").filter { $0 != "." }.joined(separator: "/")
+    var parts: [Substring] = []
+    for part in target.split(separator: "/") where part != "." {
+        if part == ".." { _ = parts.popLast() } else { parts.append(part) }
+    }
+    return "/" + parts.joined(separator: "/")
+}
+
+/// The mounts the plan leaves, each where the process sees it: the last mount on each
+/// target, not unmounted, at its path from the process's final root. mountinfo's mount
+/// points are relative to the reader's root (proc(5)), so `mount proc R/proc; pivot_root
+/// R` is /proc — the way a user namespace must mount proc with pivot_root. A mount the
+/// root change leaves outside the new root is not listed: pivot_root detaches it, chroot
+/// hides it (not in the process's mountinfo either way). Relative paths are from cfsh's
+/// working directory until a root change, then from `/` (and `chdir`).
+func seenMounts(_ plan: Plan, workingDirectory: String) -> [(mount: Mount, target: String)] {
+    var cwd = workingDirectory
+    var seen: [(mount: Mount, target: String)] = []
+    func absolute(_ path: String) -> String { normalizedTarget(path.hasPrefix("/") ? path : cwd + "/" + path) }
+    for step in plan.steps {
+        switch step.action {
+        case .mount(let mount):
+            let target = absolute(mount.target)
+            seen.removeAll { $0.target == target }
+            seen.append((mount, target))
+        case .umount(let target):
+            let path = absolute(target)
+            if let last = seen.lastIndex(where: { $0.target == path }) { seen.remove(at: last) }
+        case .chdir(let directory):
+            cwd = absolute(directory)
+        case .chroot(let directory), .pivotRoot(let directory):
+            let root = absolute(directory)
+            seen = seen.compactMap { entry in
+                if root == "/" { return entry }
+                if entry.target == root { return (entry.mount, "/") }
+                guard entry.target.hasPrefix(root + "/") else { return nil }
+                return (entry.mount, String(entry.target.dropFirst(root.count)))
+            }
+            cwd = "/"
+        default:
+            break
+        }
+    }
+    return seen
 }
 
 /// The cgroup path of `controller` (nil: the v2 line `0::PATH`) in /proc/PID/cgroup.

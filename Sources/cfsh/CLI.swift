@@ -24,6 +24,10 @@ enum CLI {
             return 0
         case .run(let argv):
             return runVerb(argv)
+        case .lesson(nil, _):
+            return Lessons.printList()
+        case .lesson(let word?, let args):
+            return Lessons.run(word, arguments: args)
         case .inline(let script, let checkOnly, let args):
             return ScriptRunner.run(Array(script.utf8), file: "<command line>",
                                     context: context(scriptName: "cfsh", arguments: args),

@@ -35,7 +35,7 @@ enum Help {
                     text += "\n"
                 }
             }
-            return text
+            return text + lessonsNote
         }
         let entries = helpEntries(for: topic)
         guard !entries.isEmpty else {
@@ -52,6 +52,15 @@ enum Help {
             return text
         }.joined(separator: "\n")
     }
+
+    /// The lessons are run from the command line (Lessons.swift), one section at a time.
+    static let lessonsNote = """
+        Lessons: `cfsh --lesson` lists the teaching scripts (examples/stepN*.cfs), `cfsh --lesson N
+        [ROOTFS]` runs one, each section after its explanation, on a terminal after Enter (here,
+        `load FILE` takes a lesson's plan). They are found in $CFSH_LESSONS, else
+        PREFIX/share/cfsh/examples (scripts/install), else the source tree's examples/.
+
+        """
 
     /// A stopped sandbox keeps its namespaces: the moment to look at them from the host.
     static let jobsNote = """

@@ -10,6 +10,8 @@ enum Invocation: Equatable {
     case run([String])
     case help
     case version
+    /// `cfsh --lesson [N|FILE] [ARGS...]`: run lesson N (nil: list them). Lessons.swift.
+    case lesson(String?, arguments: [String])
 
     struct UsageError: Error, Equatable { var message: String }
 
@@ -25,6 +27,12 @@ enum Invocation: Equatable {
             switch word {
             case "-h", "--help": return .help
             case "-V", "--version": return .version
+            case "--lesson":
+                guard !checkOnly, inline == nil else {
+                    throw UsageError(message: "--lesson runs a lesson; it takes no -n or -c (cfsh -n FILE checks one)")
+                }
+                let rest = arguments[(index + 1)...]
+                return .lesson(rest.first, arguments: Array(rest.dropFirst()))
             case "-n": checkOnly = true
             case "-c":
                 guard index + 1 < arguments.count else {
@@ -72,6 +80,13 @@ enum Invocation: Equatable {
                cfsh -n FILE | -n -c SCRIPT | -n -
                                          check only: parse and validate, run nothing
                cfsh run CMD [ARGS...]    the talk's verb: print Running [CMD ARGS], run CMD
+               cfsh --lesson [N|FILE] [ARGS...]
+                                         run lesson N (examples/stepN*.cfs) a section at a
+                                         time, its comments first; on a terminal Enter runs
+                                         each section; without N, list the lessons. They are
+                                         found in $CFSH_LESSONS, else PREFIX/share/cfsh/examples
+                                         (PREFIX/bin/cfsh, scripts/install), else the source
+                                         tree's examples/ (a cfsh built in .build)
                cfsh --help | --version
 
         Exit status: the last exec's; 2 usage or script error (nothing ran); 125 the sandbox

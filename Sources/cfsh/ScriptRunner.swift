@@ -1,3 +1,6 @@
+#if canImport(Glibc)
+import Glibc
+#endif
 import CFSLanguage
 
 /// A script — a file, `-c`, or standard input — is compiled whole, then run: every
@@ -5,7 +8,9 @@ import CFSLanguage
 /// status of an `exec` whose command cannot run). A script's status is its last
 /// `exec`'s.
 enum ScriptRunner {
-    static func run(_ bytes: [UInt8], file: String, context: ExpansionContext, checkOnly: Bool) -> Int32 {
+    /// `asLesson`: a section at a time, each after its explanation (Lessons.swift).
+    static func run(_ bytes: [UInt8], file: String, context: ExpansionContext, checkOnly: Bool,
+                    asLesson: Bool = false) -> Int32 {
         var session = Session(context: context)
         let compiled = session.compile(bytes, file: file)
         session.sources = compiled.sources
@@ -15,7 +20,9 @@ enum ScriptRunner {
         }
         if checkOnly { return 0 }
         session.state = compiled.state
-        if case .stop(let status) = session.run(compiled.actions) { return status }
+        let flow = asLesson ? session.runLesson(Lesson(bytes), compiled: compiled, waitForEnter: isatty(0) == 1)
+                            : session.run(compiled.actions)
+        if case .stop(let status) = flow { return status }
         return session.lastStatus
     }
 }

@@ -232,21 +232,102 @@ struct IntegrationTests {
 }
 
 /// The examples are teaching material and reproducible runs: each runs to completion
-/// without a terminal and shows what its step of the talk shows.
+/// without a terminal, shows what its step shows, and ends with `verify`: all ✓.
 @Suite(.serialized, .needs(.sandbox))
 struct ExampleTests {
-    func example(_ name: String, _ marker: String) -> TestHost.Run {
-        TestHost.run(["\(TestHost.repository)/examples/\(name)", TestHost.rootfs], marker: marker)
+    func example(_ name: String, _ marker: String, user: String? = nil) -> TestHost.Run {
+        TestHost.run(["\(TestHost.repository)/examples/\(name)", TestHost.rootfs], marker: marker, user: user)
     }
 
-    @Test func everyExampleRunsToCompletion() {
-        for name in ["step1.cfs", "step2.cfs", "step3.cfs", "step4.cfs", "step5.cfs", "step6.cfs",
-                     "step7-proc.cfs"] {
+    /// The last verify table of a run: its heading says "N of N as planned", no row is ✗.
+    static func verifiedAllChecked(_ run: TestHost.Run) -> Bool {
+        guard let table = run.stdout.components(separatedBy: "\nverify ").last.map({ "verify " + $0 }),
+              let heading = table.split(separator: "\n").first,
+              let counts = heading.split(separator: ": ").last?.split(separator: " "), counts.count >= 3
+        else { return false }
+        return counts[0] == counts[2] && Int(counts[0]) ?? 0 > 10 && !table.contains("  ✗ ")
+    }
+
+    @Test func everyExampleRunsToCompletionAndVerifiesAllChecked() {
+        #expect(TestHost.examples.count >= 15, "\(TestHost.examples)")
+        defer { _ = TestHost.shell("rm -rf '\(TestHost.rootfs)-overlay'") }
+        for name in TestHost.examples {
             withHostUnchanged { marker in
                 let run = example(name, marker)
                 #expect(run.status == 0, "\(name): \(run.stderr)")
                 if name != "step3.cfs" { #expect(run.stderr.contains("Running ["), "\(name)") }
+                #expect(Self.verifiedAllChecked(run), "\(name): \(run.stdout)")
             }
+        }
+    }
+
+    /// What the README's table of lessons 8-15 says each shows.
+    @Test func theLessonsBeyondTheTalkShowWhatTheySay() {
+        defer { _ = TestHost.shell("rm -rf '\(TestHost.rootfs)-overlay'") }
+        func lines(_ name: String) -> [String] {
+            var result: [String] = []
+            withHostUnchanged { marker in
+                let run = example(name, marker)
+                #expect(run.status == 0, "\(name): \(run.stderr)")
+                result = run.lines
+                if name.hasPrefix("step11") { #expect(run.stderr.contains("Cannot fork"), "\(run.stderr)") }
+            }
+            return result
+        }
+        func after(_ heading: String, in lines: [String], _ count: Int) -> [String] {
+            guard let at = lines.firstIndex(where: { $0.hasPrefix(heading) }) else { return [] }
+            return Array(lines[(at + 1)...].prefix(count))
+        }
+        let pivot = lines("step8-pivot-root.cfs")
+        #expect(after("after chroot", in: pivot, 2) == ["/proc proc (its filesystem from /)", "after pivot_root: the sandbox's mounts"], "\(pivot)")
+        let pivoted = after("after pivot_root", in: pivot, 3)
+        #expect(pivoted.first?.hasPrefix("/ ") == true && pivoted.first?.hasSuffix("(its filesystem from \(TestHost.rootfs))") == true, "\(pivot)")
+        #expect(pivoted.dropFirst().first == "/proc proc (its filesystem from /)" && pivoted.last?.hasPrefix("verify ") == true, "\(pivot)")
+
+        let mapped = lines("step9-user-map.cfs")
+        #expect(after("from the host", in: mapped, 1) == ["100000 100000 sleep 1"], "\(mapped)")
+        let inside = after("inside: id", in: mapped, 4)
+        #expect(inside.first == "uid=0(root) gid=0(root)" && inside.dropFirst().first?.split(separator: " ") == ["0", "100000", "65536"], "\(mapped)")
+        #expect(inside.dropFirst(2).first?.contains(" 65534    65534 ") == true && inside.last == "refused: host root owns /etc", "\(mapped)")
+
+        let rootless = lines("step10-rootless.cfs")
+        #expect(after("inside: id", in: rootless, 4).dropFirst() == ["         0          0          1", "allow", "container"], "\(rootless)")
+
+        let limited = lines("step11-cgroups.cfs")
+        #expect(limited.contains("pids.max:16"), "\(limited)")
+        #expect(limited.contains("memory.limit_in_bytes:67108864") || limited.contains("memory.max:67108864"), "\(limited)")
+        #expect(after("inside: starting 30", in: limited, 1) == ["1 2 3 4 5 6 7 8 9 10 11 12 13 "], "\(limited)")
+
+        let capped = lines("step12-capabilities.cfs")
+        let bounding = capped.first { $0.hasPrefix("CapBnd:") }.flatMap { UInt64($0.split(separator: "\t").last ?? "", radix: 16) } ?? ~0
+        #expect(bounding & (1 << 21 | 1 << 18 | 1 << 13) == 0 && bounding & 1 == 1, "\(capped)")
+        #expect(capped.contains("NoNewPrivs:\t1") && capped.contains("hostname: refused") && capped.contains("chroot: refused"), "\(capped)")
+
+        let network = lines("step13-network.cfs")
+        let before = after("inside, before net up lo", in: network, 2), up = after("inside, after net up lo", in: network, 2)
+        #expect(before.first?.hasPrefix("1: lo: <LOOPBACK>") == true && before.last == "ping: sendto: Network is unreachable", "\(network)")
+        #expect(up.first?.hasPrefix("1: lo: <LOOPBACK,UP,LOWER_UP>") == true && up.last?.hasPrefix("round-trip") == true, "\(network)")
+
+        let overlay = lines("step14-overlay.cfs")
+        #expect(overlay.contains("changed") && overlay.contains("linuxrc"), "\(overlay)")
+        #expect(after("from the host", in: overlay, 3) == ["container", "upper/etc/hostname", "merged: []"], "\(overlay)")
+        #expect(TestHost.read(TestHost.rootfs + "/etc/hostname") == "container\n")
+
+        let devices = lines("step15-devices.cfs")
+        #expect(after("inside, before mount dev", in: devices, 1) == ["/dev: []"], "\(devices)")
+        #expect(after("inside, after mount dev", in: devices, 3).prefix(2) == ["fd full null ptmx pts random shm stderr stdin stdout tty urandom zero ", "/dev/null: written"], "\(devices)")
+        #expect(devices.contains("ls: /dev/vda: No such file or directory"), "\(devices)")
+    }
+
+    /// The rootless lesson needs no root: as uid 65534 too, its verify is all ✓.
+    @Test func theRootlessLessonAsAnUnprivilegedUser() {
+        withHostUnchanged { marker in
+            let run = example("step10-rootless.cfs", marker, user: "65534")
+            #expect(run.status == 0, "\(run.stderr)")
+            #expect(run.lines.contains { $0.hasPrefix("uid=0(root) gid=0(root)") }, "\(run.stdout)")
+            #expect(run.lines.contains { $0.split(separator: " ") == ["0", "65534", "1"] }, "\(run.stdout)")
+            #expect(run.lines.contains("deny") && run.lines.contains("container"), "\(run.stdout)")
+            #expect(Self.verifiedAllChecked(run), "\(run.stdout)")
         }
     }
 

@@ -163,4 +163,25 @@ struct SnapshotLeakTests {
         #expect(refused.stdout == "refused\n", "\(refused.stdout)")
         #expect(HostSnapshot().differences(from: before) == [])
     }
+
+    /// A command that writes `>/dev/null` in a chroot without `mount dev /dev` makes a
+    /// regular file in the rootfs every test shares (it happened: one test left
+    /// `dev/null` there for the next). The snapshot sees it; with `mount dev /dev` the
+    /// write goes to the device and nothing changes.
+    @Test func aWriteIntoTheSharedRootfsIsSeen() throws {
+        try requireHost(.sandbox)
+        let rootfs = TestHost.rootfs
+        let before = HostSnapshot()
+        defer { unlink(rootfs + "/dev/null") }
+        let written = TestHost.run(["-c", "unshare mount; chroot \(rootfs); exec sh -c 'echo x >/dev/null'"])
+        #expect(written.status == 0, "\(written.stderr)")
+        let leaked = HostSnapshot().differences(from: before)
+        #expect(leaked.count == 1 && leaked.first?.hasPrefix("the shared test rootfs \(rootfs) changed: added [\"dev/null mode=100") == true, "\(leaked)")
+        unlink(rootfs + "/dev/null")
+        #expect(HostSnapshot().differences(from: before) == [])
+
+        let device = TestHost.run(["-c", "unshare mount; chroot \(rootfs); mount dev /dev; exec sh -c 'echo x >/dev/null'"])
+        #expect(device.status == 0, "\(device.stderr)")
+        #expect(HostSnapshot().differences(from: before) == [])
+    }
 }

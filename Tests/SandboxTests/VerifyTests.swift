@@ -204,14 +204,35 @@ import TestSupport
             "parent: readlink(\"/proc/7/ns/uts\")",
             "parent: stat(\"/proc/7/root\")",
             "parent: getdents64(open(\"/proc/7/fd\", O_DIRECTORY))",
-            "parent: fork() → setns(open(\"/proc/7/ns/uts\"), CLONE_NEWUTS), uname()",
+            "parent: fork() → setns(open(\"/proc/7/ns/uts\"), CLONE_NEWUTS) (on EPERM: setns(open(\"/proc/7/ns/user\"), CLONE_NEWUSER) first), uname()",
         ])
+    }
+}
+
+/// Where verify looks for each mount: from the process's final root (mountinfo's view).
+@Suite struct SeenMountsTests {
+    func seen(_ steps: [Step], cwd: String = "/home/u") -> [String] {
+        seenMounts(makePlan([.mount], steps), workingDirectory: cwd).map(\.target)
+    }
+
+    @Test func aMountBeforeTheRootChangeIsSeenBelowTheNewRoot() {
+        #expect(seen([mountStep(.proc, "/r/proc"), .pivotRoot("/r")]) == ["/proc"])
+        #expect(seen([mountStep(.proc, "rootfs/proc"), .pivotRoot("rootfs")]) == ["/proc"], "relative: from cfsh's cwd")
+        #expect(seen([mountStep(.tmpfs, "/r"), .chroot("/r/")]) == ["/"])
+        #expect(seen([.chroot("/r"), mountStep(.proc, "proc")]) == ["/proc"], "after a root change: from /")
+        #expect(seen([.chdir("/r"), mountStep(.proc, "./proc/"), .chroot(".")]) == ["/proc"])
+    }
+
+    @Test func aMountOutsideTheNewRootIsNotSeenAndUmountRemovesOne() {
+        #expect(seen([mountStep(.proc, "/proc"), .pivotRoot("/r")]) == [])
+        #expect(seen([mountStep(.tmpfs, "/mnt"), mountStep(.proc, "/proc"), .umount(target: "/mnt")]) == ["/proc"])
+        #expect(seen([mountStep(.tmpfs, "/r/../mnt"), mountStep(.proc, "/mnt")]) == ["/mnt"], "the last mount on a target")
     }
 }
 
 /// `verify` for real (root): a sandbox built from the plan is all ✓; other processes
 /// show ✗ where they differ; the host is unchanged.
-@Suite(.serialized, .enabled(if: TestHost.available))
+@Suite(.serialized, .needs(.sandbox))
 struct VerifyIntegrationTests {
     let rootfs = TestHost.rootfs
 
@@ -249,6 +270,36 @@ struct VerifyIntegrationTests {
         }
     }
 
+    /// Rootless, the new UTS namespace belongs to the new user namespace: the helper that
+    /// reads the names joins that first (the lessons' rootless step, as uid 65534).
+    @Test func rootlessTheNamesAreReadInsideTheSandboxsUserNamespace() {
+        withHostUnchanged { marker in
+            let run = TestHost.run(["-c", "unshare user uts; set hostname c; set domainname d; verify"],
+                                   marker: marker, user: "65534")
+            #expect(run.status == 0, "\(run.stdout)\(run.stderr)")
+            #expect(failedRows(run.stdout) == [])
+            #expect(run.stdout.contains("  ✓ hostname ") && run.stdout.contains("  ✓ domainname "), "\(run.stdout)")
+        }
+    }
+
+    /// A mount made before a root change is where the new root puts it: `mount proc
+    /// R/proc; pivot_root R` is /proc in the sandbox (mountinfo's mount points are
+    /// relative to the process's root, proc(5)). Rootless this is the only way to mount
+    /// proc with pivot_root; relative paths are from cfsh's working directory.
+    @Test func aMountBeforePivotRootIsCheckedWhereTheNewRootPutsIt() throws {
+        let parent = (rootfs as NSString).deletingLastPathComponent
+        let name = (rootfs as NSString).lastPathComponent
+        for user in [nil, "65534"] {
+            withHostUnchanged { marker in
+                let run = TestHost.run(["-c", "unshare user mount pid; mount proc \(name)/proc; pivot_root \(name); verify"],
+                                       marker: marker, user: user, directory: parent)
+                #expect(run.status == 0, "\(user ?? "root"): \(run.stdout)\(run.stderr)")
+                #expect(failedRows(run.stdout) == [])
+                #expect(run.stdout.contains("  ✓ mount /proc "), "\(run.stdout)")
+            }
+        }
+    }
+
     @Test func theTestRunnerIsNotTheSandboxThePlanDescribes() {
         withHostUnchanged { marker in
             let run = TestHost.run(["-c", "unshare uts pid mount; set hostname c; verify \(getpid())"], marker: marker)
@@ -281,11 +332,8 @@ struct VerifyIntegrationTests {
     }
 
     /// The issue's case: a bubblewrap sandbox with what the plan asks for, and more.
-    @Test func aBwrapSandboxIsCheckedForWhatItSharesWithThePlanAndWhatDiffers() throws {
-        guard FileManager.default.isExecutableFile(atPath: "/usr/bin/bwrap") else {
-            print("skipped: no /usr/bin/bwrap")
-            return
-        }
+    @Test(.needs(.bwrap)) func aBwrapSandboxIsCheckedForWhatItSharesWithThePlanAndWhatDiffers() throws {
+        try requireHost(.bwrap)
         try withHostUnchanged { marker in
             let process = Process()
             process.executableURL = URL(fileURLWithPath: "/usr/bin/bwrap")
@@ -372,7 +420,7 @@ struct VerifyIntegrationTests {
 
 /// `step` in a script without a terminal: the answers come from standard input (with a
 /// terminal, from /dev/tty); no answer is abort, and abort leaves nothing behind.
-@Suite(.serialized, .enabled(if: TestHost.available))
+@Suite(.serialized, .needs(.sandbox))
 struct StepScriptTests {
     /// cfsh in a session of its own (setsid): no controlling terminal, whoever runs the tests.
     func stepped(_ script: String, answers: String, marker: String) throws -> (status: Int32, stdout: String, stderr: String) {

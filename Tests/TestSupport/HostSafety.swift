@@ -44,6 +44,10 @@ public struct HostSnapshot: Equatable {
     public var links: [String]
     public var descriptors: [String]
     public var canary: [String]
+    /// The busybox rootfs every test shares (TestHost.rootfs): a sandbox whose command
+    /// writes into it — `>/dev/null` in a chroot without `mount dev /dev` makes a
+    /// regular file there — changes what the next test finds.
+    public var sharedRootfs: [String]
 
     public init(process: String = "/proc/self", canary: String = TestHost.canary) {
         hostname = TestHost.read("/proc/sys/kernel/hostname")
@@ -54,6 +58,25 @@ public struct HostSnapshot: Equatable {
         links = HostSnapshot.networkLinks(process)
         descriptors = HostSnapshot.openDescriptors()
         self.canary = HostSnapshot.files(canary)
+        sharedRootfs = HostSnapshot.tree(TestHost.rootfs)
+    }
+
+    /// Every entry below `directory` with its type, and for files their size and
+    /// modification time; a directory's own time is left out (a test may make a
+    /// scratch file and remove it again).
+    public static func tree(_ directory: String) -> [String] {
+        guard let walk = FileManager.default.enumerator(atPath: directory) else { return [] }
+        var result: [String] = []
+        while let path = walk.nextObject() as? String {
+            var st = stat()
+            guard lstat(directory + "/" + path, &st) == 0 else { continue }
+            switch st.st_mode & S_IFMT {
+            case S_IFDIR: result.append(path + "/")
+            case S_IFLNK: result.append(path + " -> link")
+            default: result.append("\(path) mode=\(String(st.st_mode, radix: 8)) size=\(st.st_size) mtime=\(st.st_mtim.tv_sec).\(st.st_mtim.tv_nsec)")
+            }
+        }
+        return result.sorted()
     }
 
     /// Every directory on every cgroup mount of the host (cgroup v1 controllers and
@@ -193,6 +216,7 @@ public struct HostSnapshot: Equatable {
             diff("network links", before.links, links),
             diff("the test runner's open descriptors", before.descriptors, descriptors),
             diff("the read-only canary directory", before.canary, canary),
+            diff("the shared test rootfs " + TestHost.rootfs, before.sharedRootfs, sharedRootfs),
         ].compactMap { $0 }
     }
 

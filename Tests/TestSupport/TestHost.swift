@@ -34,6 +34,14 @@ public enum TestHost {
     /// rootless tests chroot into it as uid 65534).
     public static let rootfs = repository + "/.build/cfsh-test-rootfs"
 
+    /// The teaching examples (the lessons), by lesson number: every `stepN*.cfs` in
+    /// examples/, so that a new example is walked by every test that walks them.
+    public static let examples: [String] = {
+        let names = (try? FileManager.default.contentsOfDirectory(atPath: repository + "/examples")) ?? []
+        func number(_ name: String) -> Int { Int(name.dropFirst(4).prefix { $0.isNumber }) ?? 0 }
+        return names.filter { $0.hasPrefix("step") && $0.hasSuffix(".cfs") }.sorted { number($0) < number($1) }
+    }()
+
     /// A directory sandboxes bind read-only: if `ro` regresses, the write lands here,
     /// where the host snapshot sees it, not in /etc.
     public static let canary = repository + "/.build/cfsh-test-canary"
@@ -277,6 +285,9 @@ public enum Requirement: Sendable, CustomStringConvertible {
     case root
     /// the release cfsh (scripts/setup).
     case releaseBinary
+    /// all of `.sandbox`, and bubblewrap (scripts/setup installs it): the tests that
+    /// check `verify PID` against a sandbox another tool made.
+    case bwrap
 
     public var unmetReason: String? {
         switch self {
@@ -294,6 +305,9 @@ public enum Requirement: Sendable, CustomStringConvertible {
             return (geteuid() == 0 ? nil : "not root: switching to an unprivileged user needs root") ?? TestHost.binaryReason
         case .releaseBinary:
             return TestHost.binaryReason
+        case .bwrap:
+            return Requirement.sandbox.unmetReason
+                ?? (FileManager.default.isExecutableFile(atPath: "/usr/bin/bwrap") ? nil : "bubblewrap is not installed (scripts/setup installs it)")
         }
     }
 
@@ -305,6 +319,7 @@ public enum Requirement: Sendable, CustomStringConvertible {
         case .strace: "strace"
         case .root: "root"
         case .releaseBinary: "the release cfsh"
+        case .bwrap: "bubblewrap"
         }
     }
 }

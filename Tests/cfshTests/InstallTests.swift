@@ -18,5 +18,14 @@ import TestSupport
         let out = prefix + "/out"
         #expect(TestHost.shell("PATH='\(prefix)/bin':/usr/bin:/bin '\(script)' world > '\(out)'") == 0)
         #expect(TestHost.read(out) == "hello from world\n")
+        // The lessons go with it, where the installed cfsh looks for them.
+        #expect(TestHost.shell("'\(prefix)/bin/cfsh' --lesson > '\(out)'") == 0)
+        let listed = TestHost.read(out).split(separator: "\n")
+        #expect(listed.first == "The lessons in \(prefix)/share/cfsh/examples (cfsh --lesson N [ROOTFS] runs one):", "\(listed)")
+        #expect(listed.count == TestHost.examples.count + 1)
+        #expect(TestHost.shell("'\(prefix)/bin/cfsh' --lesson 2 </dev/null > '\(out)'") == 0)
+        let lesson = TestHost.read(out)
+        #expect(lesson.hasPrefix("Step 2: `run` executes the command it is given.\n"), "\(lesson)")
+        #expect(lesson.contains("cfs> exec echo Hello, world\nstep 2: run executes the command\nHello, world\n"), "\(lesson)")
     }
 }

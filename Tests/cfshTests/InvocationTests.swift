@@ -20,6 +20,14 @@ import Testing
         #expect(parse(["--", "-odd.cfs"]) == .file(path: "-odd.cfs", checkOnly: false, arguments: []))
     }
 
+    @Test func lesson() {
+        #expect(parse(["--lesson"]) == .lesson(nil, arguments: []))
+        #expect(parse(["--lesson", "8", "./rootfs"]) == .lesson("8", arguments: ["./rootfs"]))
+        #expect(parse(["--lesson", "my.cfs", "-n"]) == .lesson("my.cfs", arguments: ["-n"]))
+        #expect(parse(["-n", "--lesson", "8"]) == nil)
+        #expect(parse(["-c", "show", "--lesson", "8"]) == nil)
+    }
+
     @Test func inlineScript() {
         #expect(parse(["-c", "exec true", "a"]) == .inline(script: "exec true", checkOnly: false, arguments: ["a"]))
         #expect(parse(["-n", "-c", "show"]) == .inline(script: "show", checkOnly: true, arguments: []))
