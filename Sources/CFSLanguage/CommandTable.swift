@@ -235,7 +235,7 @@ extension CommandID {
             return .init(self, "show", "the plan, as canonical .cfs text", example: "show")
         case .explain:
             return .init(self, "explain [CMD ARGS...]",
-                         "the system calls a run of CMD would make, in order, parent and child (default: the script's last exec, or a placeholder)",
+                         "the system calls a run of CMD would make, in order, parent and child, each step's under its line (default: the script's last exec, or a placeholder)",
                          example: "explain /bin/sh", arguments: [.program, .plannedPath], repeats: true)
         case .reset:
             return .init(self, "reset", "clear the plan", example: "reset")

@@ -6,11 +6,15 @@ public struct Diagnostic: Error, Sendable, Equatable, CustomStringConvertible {
     /// A one-line fix, e.g. "add 'unshare uts' before this line: without it, it would
     /// rename the host". Rendered as a `note:` line.
     public var fix: String?
+    /// For a kernel error: which of the man page's causes holds here, with its fix, as
+    /// the engine found it (Sandbox/KernelErrors.swift). Rendered as a `note:` line.
+    public var cause: String?
 
-    public init(_ message: String, at location: SourceLocation, fix: String? = nil) {
+    public init(_ message: String, at location: SourceLocation, fix: String? = nil, cause: String? = nil) {
         self.location = location
         self.message = message
         self.fix = fix
+        self.cause = cause
     }
 
     public init(location: SourceLocation, message: String, fix: String? = nil) {
@@ -27,6 +31,7 @@ public struct Diagnostic: Error, Sendable, Equatable, CustomStringConvertible {
 ///           ^
 ///     FILE:LINE:COL: note: FIX
 ///
+/// A kernel error's cause is a `note:` line too, before the fix.
 /// `sourceLine` is the text of the line (nil when unknown: no source and caret lines).
 /// Very long lines are shown as a window around the column.
 public func render(_ d: Diagnostic, sourceLine: String?) -> String {
@@ -34,6 +39,9 @@ public func render(_ d: Diagnostic, sourceLine: String?) -> String {
     if let sourceLine {
         let (shown, caretPad) = caretLine(sourceLine, column: d.location.column)
         out += shown + "\n" + caretPad + "^\n"
+    }
+    if let cause = d.cause {
+        out += "\(d.location): note: \(cause)\n"
     }
     if let fix = d.fix {
         out += "\(d.location): note: \(fix)\n"

@@ -14,6 +14,7 @@
 #include <sys/socket.h>
 #include <sys/mman.h>
 #include <sys/resource.h>
+#include <sys/stat.h>
 #include <sys/syscall.h>
 #include <unistd.h>
 
@@ -167,6 +168,33 @@ int cfs_move_mount(int fd, const char *target) {
 
 int cfs_pivot_root(const char *new_root, const char *put_old) {
     return syscall(SYS_pivot_root, new_root, put_old) == 0 ? 0 : -errno;
+}
+
+int cfs_mount_position(const char *path, uint64_t *mount_id) {
+    struct statx stx;
+    memset(&stx, 0, sizeof stx);
+    if (statx(AT_FDCWD, path, 0, STATX_MNT_ID, &stx) != 0) return -errno;
+    if (!(stx.stx_mask & STATX_MNT_ID) || !(stx.stx_attributes_mask & STATX_ATTR_MOUNT_ROOT))
+        return -EOPNOTSUPP;
+    *mount_id = stx.stx_mnt_id;
+    return (stx.stx_attributes & STATX_ATTR_MOUNT_ROOT) ? 1 : 0;
+}
+
+int cfs_namespace_owner(const char *path, uint64_t *dev, uint64_t *ino) {
+    int fd = open(path, O_RDONLY | O_CLOEXEC);
+    if (fd < 0) return -errno;
+    int owner = ioctl(fd, _IO(0xb7, 0x1) /* NS_GET_USERNS, linux/nsfs.h */);
+    int saved = errno;
+    close(fd);
+    if (owner < 0) return -saved;
+    struct stat st;
+    int r = fstat(owner, &st);
+    saved = errno;
+    close(owner);
+    if (r != 0) return -saved;
+    *dev = st.st_dev;
+    *ino = st.st_ino;
+    return 0;
 }
 
 int cfs_open_in_root(int root_fd, const char *path) {

@@ -115,10 +115,14 @@ func childRun(kernel: any Kernel, planFD: Int32, syncFD: Int32, errorFD: Int32, 
 /// setup_newroot). The first failure stops it; later steps are not applied.
 func childApplySteps(_ plan: Plan, kernel: any Kernel,
                      environment: inout CommandEnvironment, hold: StepHold? = nil) -> SandboxFailure? {
+    defer { kernel.stepStarts(nil) }
+    // Made private for the first step that mounts, and its failure is that step's.
+    let firstMount = plan.steps.firstIndex { $0.action.mounts }
+    kernel.stepStarts(firstMount)
     do {
         try childMakeRootPrivate(plan: plan, kernel: kernel)
     } catch {
-        return childNamingUnmappedRoot(error.at(plan.steps.firstIndex { $0.action.mounts }), plan: plan)
+        return childNamingUnmappedRoot(error.at(firstMount), plan: plan)
     }
     let hostDevices: [Int: [Int32]]
     do {
@@ -127,6 +131,7 @@ func childApplySteps(_ plan: Plan, kernel: any Kernel,
         return error
     }
     for (index, planStep) in plan.steps.enumerated() {
+        kernel.stepStarts(index)
         do throws(SandboxFailure) {
             switch planStep.action {
             case .setHostname(let name):

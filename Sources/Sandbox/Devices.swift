@@ -31,6 +31,7 @@ func childCloneHostDevices(_ plan: Plan, kernel: any Kernel) throws(SandboxFailu
     for (index, planStep) in plan.steps.enumerated() {
         guard case .mount(let mount) = planStep.action, mount.kind == .dev,
               plan.namespaces.contains(.mount) else { continue }
+        kernel.stepStarts(index)
         var fds: [Int32] = []
         for name in devicesBound {
             do throws(SandboxFailure) {

@@ -41,7 +41,7 @@ func explainRun(_ plan: Plan, argv: [String]?) -> [String] {
     }
     _ = runParent(plan, argv: argv ?? ["CMD"], options: options, kernel: kernel)
     root.close()
-    let lines = collapsingPathSearch(kernel.calls)
+    let lines = collapsingPathSearch(withStepHeadings(kernel.records, plan: plan))
     if let argv, let name = argv.first, !name.contains("/"), root.view == nil {
         return sayingThePathSearchIsUnknown(lines, name: name)
     }
@@ -64,6 +64,30 @@ func sayingThePathSearchIsUnknown(_ lines: [String], name: String) -> [String] {
         + " (tried in turn until one runs; which is not known before running: a mount changed the tree)"
     return result
 }
+
+/// Each run of calls made for one plan step under a heading with the step's place and
+/// canonical text, `# step6.cfs:9:1 chroot ./rootfs`; the calls cfsh makes for no step
+/// (the pipes, the clone, the maps, the command's start, the wait) after a step under
+/// `# cfsh itself, no plan step`. The first calls, before any step, need no heading.
+func withStepHeadings(_ records: [RecordingKernel.Record], plan: Plan) -> [String] {
+    var lines: [String] = []
+    var current: Int? = nil
+    for record in records {
+        if record.step != current {
+            current = record.step
+            if let index = current, plan.steps.indices.contains(index) {
+                let step = plan.steps[index]
+                lines.append("# " + step.location.description + " " + step.action.canonicalText)
+            } else {
+                lines.append(noStepHeading)
+            }
+        }
+        lines.append(record.line)
+    }
+    return lines
+}
+
+let noStepHeading = "# cfsh itself, no plan step"
 
 /// A PATH search is one execve per PATH entry until one runs; `explain` says the misses once.
 func collapsingPathSearch(_ lines: [String]) -> [String] {

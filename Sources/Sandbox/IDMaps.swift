@@ -10,10 +10,16 @@ import CFSLanguage
 // real uid and gid become 0 inside when the plan has no `map` lines.
 
 /// The lines of one map file: the plan's `map` lines, or `0 OUTSIDE 1`.
+func idMapLines(_ maps: [IDMap], invoking outside: UInt32) -> [IDMap] {
+    maps.isEmpty ? [IDMap(inside: 0, outside: outside, count: 1)] : maps
+}
+
+/// The text of one map file.
 func idMapText(_ maps: [IDMap], invoking outside: UInt32) -> String {
-    let lines = maps.isEmpty ? [IDMap(inside: 0, outside: outside, count: 1)] : maps
     var text = ""   // not `joined`: see `concatenated`
-    for m in lines { text += String(m.inside) + " " + String(m.outside) + " " + String(m.count) + "\n" }
+    for m in idMapLines(maps, invoking: outside) {
+        text += String(m.inside) + " " + String(m.outside) + " " + String(m.count) + "\n"
+    }
     return text
 }
 
@@ -26,20 +32,20 @@ func idMapText(_ maps: [IDMap], invoking outside: UInt32) -> String {
 /// fails at setgroups.
 func parentWriteIDMaps(_ plan: Plan, pid: pid_t, kernel: any Kernel) throws(SandboxFailure) {
     let invoking = kernel.invokingUser()
-    func write(_ file: String, _ text: String) throws(SandboxFailure) {
+    func write(_ file: String, _ text: String, maps: [IDMap]) throws(SandboxFailure) {
         do { try kernel.writeFile("/proc/" + String(pid) + "/" + file, text) } catch {
             let shown = text.split(separator: "\n").joined(separator: ", ")
             var failure = SandboxFailure.setup(file, shown, error, index: nil)
-            if error.rawValue == EPERM && invoking.euid != 0 {
-                failure.message += " (without root only your own uid and gid can be mapped:"
-                    + " uid \(invoking.uid), gid \(invoking.gid))"
-            }
+            // Which of user_namespaces(7)'s rules was broken: looked at only now.
+            failure.cause = parentLookWhyIDMapFailed(error, file: file, written: maps, pid: pid, kernel: kernel)
             throw failure
         }
     }
-    try write("uid_map", idMapText(plan.uidMaps, invoking: invoking.uid))
-    if invoking.euid != 0 { try write("setgroups", "deny\n") }
-    try write("gid_map", idMapText(plan.gidMaps, invoking: invoking.gid))
+    try write("uid_map", idMapText(plan.uidMaps, invoking: invoking.uid),
+              maps: idMapLines(plan.uidMaps, invoking: invoking.uid))
+    if invoking.euid != 0 { try write("setgroups", "deny\n", maps: []) }
+    try write("gid_map", idMapText(plan.gidMaps, invoking: invoking.gid),
+              maps: idMapLines(plan.gidMaps, invoking: invoking.gid))
 }
 
 /// Whether `maps` give the namespace an id 0: the default map (`0 OUTSIDE 1`) does; a
@@ -72,6 +78,8 @@ func childNamingUnmappedRoot(_ failure: SandboxFailure, plan: Plan) -> SandboxFa
     else { return failure }
     var named = failure
     named.message = failure.step + ": " + unmappedRootReason
+    // The message is the cause: no second one beside it (KernelErrors.swift).
+    named.cause = nil
     return named
 }
 

@@ -36,6 +36,13 @@ protocol Kernel: AnyObject {
     /// Makes (or records) one call: what it returned, or its errno. EINTR is retried
     /// inside where that is safe.
     func perform(_ call: Syscall) throws(Errno) -> SyscallResult
+    /// The calls from here on are made for plan step `index` (nil: for none). No call
+    /// into the kernel: `explain` ties each call to its step's `.cfs` line with it.
+    func stepStarts(_ index: Int?)
+}
+
+extension Kernel {
+    func stepStarts(_ index: Int?) {}
 }
 
 /// One call into the kernel, with its arguments as typed values: flags as numbers,
@@ -174,6 +181,14 @@ enum Syscall {
     /// uname(2) inside `pid`'s UTS namespace, from a forked helper (`cfs_uts_names`):
     /// `.text` "NODENAME\nDOMAINNAME\n".
     case utsNames(pid: pid_t)
+
+    // Kernel errors explained (KernelErrors.swift): only a failed step looks.
+    /// statx(2) of `path` for STATX_MNT_ID and STATX_ATTR_MOUNT_ROOT: `.mountPosition`
+    /// (see `cfs_mount_position`).
+    case mountPosition(path: String)
+    /// The user namespace owning the namespace at `path`: `.text` "DEV:INO", as
+    /// `fileIdentity` of /proc/self/ns/user says it (see `cfs_namespace_owner`).
+    case namespaceOwner(path: String)
 }
 
 /// What a call gave back, besides success.
@@ -189,6 +204,7 @@ enum SyscallResult {
     case capabilities(CapabilitySets)
     case signals(SavedSignalActions)
     case terminal(TerminalHandover)
+    case mountPosition(MountPosition)
 }
 
 /// A process's capability sets (capabilities(7)), bit n for capability n.

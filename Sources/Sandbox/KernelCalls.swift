@@ -88,6 +88,10 @@ extension Kernel {
     }
     func capset(_ sets: CapabilitySets) throws(Errno) { _ = try perform(.capset(sets)) }
     func interfaceUp(_ name: String) throws(Errno) { _ = try perform(.interfaceUp(name)) }
+    func mountPosition(_ path: String) throws(Errno) -> MountPosition {
+        guard case .mountPosition(let position) = try perform(.mountPosition(path: path)) else { throw Errno(EIO) }
+        return position
+    }
 
     /// Runs the calls of one step, turning an errno into the step's failure. The subject
     /// is only formatted when a call failed.
@@ -95,6 +99,17 @@ extension Kernel {
                     _ body: () throws(Errno) -> T) throws(SandboxFailure) -> T {
         do { return try body() } catch {
             throw SandboxFailure.setup(step, subject(), error, index: nil)
+        }
+    }
+
+    /// The same, and when a call failed, `why` looks for the cause that holds
+    /// (KernelErrors.swift): only then, so a successful step pays nothing for it.
+    func attempt<T>(_ step: String, _ subject: @autoclosure () -> String, why: (Errno) -> String?,
+                    _ body: () throws(Errno) -> T) throws(SandboxFailure) -> T {
+        do { return try body() } catch {
+            var failure = SandboxFailure.setup(step, subject(), error, index: nil)
+            failure.cause = why(error)
+            throw failure
         }
     }
 }

@@ -217,6 +217,15 @@ final class LinuxKernel: Kernel {
             var info = stat()
             try check(stat(path, &info))
             return .text(String(info.st_dev) + ":" + String(info.st_ino))
+        case .mountPosition(let path):
+            var id: UInt64 = 0
+            let root = cfs_mount_position(path, &id)
+            try negated(root)
+            return .mountPosition(MountPosition(mountID: id, isMountRoot: root == 1))
+        case .namespaceOwner(let path):
+            var dev: UInt64 = 0, ino: UInt64 = 0
+            try negated(cfs_namespace_owner(path, &dev, &ino))
+            return .text(String(dev) + ":" + String(ino))
         case .utsNames(let pid):
             var buffer = [CChar](repeating: 0, count: 256)
             let n = cfs_uts_names(pid, &buffer, Int32(buffer.count))

@@ -40,10 +40,12 @@ func childMount(_ mount: Mount, plan: Plan, hostDevices: [Int32] = [], futureRoo
     try childRefuseTargetLeavingRoot(mount, futureRoot: futureRoot, kernel: kernel)
     // flags and data from the one mount option table (CFSLanguage/MountOptions.swift).
     let options = mount.settings
+    // Only a failed mount looks for its cause (KernelErrors.swift).
+    let why = { (error: Errno) in childLookWhyMountFailed(error, mount, plan: plan, kernel: kernel) }
     switch mount.kind {
     case .proc, .sysfs, .tmpfs:
         let fstype = mount.kind.rawValue
-        try kernel.attempt("mount", mount.target) { () throws(Errno) in
+        try kernel.attempt("mount", mount.target, why: why) { () throws(Errno) in
             try kernel.mount(source: fstype, target: mount.target, fstype: fstype,
                           flags: options.flags, data: options.data)
         }
@@ -51,7 +53,7 @@ func childMount(_ mount: Mount, plan: Plan, hostDevices: [Int32] = [], futureRoo
         let source = mount.source ?? ""
         let subject = "\(source) on \(mount.target)"
         let recursive: UInt = mount.kind == .rbind ? UInt(MS_REC) : 0
-        try kernel.attempt("mount", subject) { () throws(Errno) in
+        try kernel.attempt("mount", subject, why: why) { () throws(Errno) in
             try kernel.mount(source: source, target: mount.target, fstype: nil,
                           flags: UInt(MS_BIND) | recursive, data: nil)
         }
@@ -71,7 +73,7 @@ func childMount(_ mount: Mount, plan: Plan, hostDevices: [Int32] = [], futureRoo
     case .overlay:
         // lowerdir=...,upperdir=...,workdir=... are the data (overlayfs docs,
         // "Multiple lower layers"); a user namespace may mount one since Linux 5.11.
-        try kernel.attempt("mount", "overlay on \(mount.target)") { () throws(Errno) in
+        try kernel.attempt("mount", "overlay on \(mount.target)", why: why) { () throws(Errno) in
             try kernel.mount(source: "overlay", target: mount.target, fstype: "overlay",
                           flags: options.flags, data: options.data)
         }
@@ -123,7 +125,9 @@ private func lexical(_ path: String) -> String {
 
 func childUmount(_ target: String, plan: Plan, kernel: any Kernel) throws(SandboxFailure) {
     try refuseOutsideNewMountNamespace(plan, subject: target)
-    try kernel.attempt("umount", target) { () throws(Errno) in try kernel.umount(target, flags: 0) }
+    try kernel.attempt("umount", target, why: { childLookWhyUmountFailed($0, target: target, kernel: kernel) }) {
+        () throws(Errno) in try kernel.umount(target, flags: 0)
+    }
 }
 
 /// The validator checks this too; the child checks again where the work is done.

@@ -79,7 +79,9 @@ func runParent(_ plan: Plan, argv: [String], options: RunOptions, kernel: any Ke
             session: session,
             maps: mapsPipe.map { MapsHandover($0, plan: plan) })).number)
     } catch {
-        return .failed(SandboxFailure.setup("clone3", namespaceList(plan), error, index: nil))
+        var failure = SandboxFailure.setup("clone3", namespaceList(plan), error, index: nil)
+        failure.cause = parentLookWhyCloneFailed(error, plan: plan, kernel: kernel)
+        return .failed(failure)
     }
     for fd in inherited { close(fd) }
     if let mapsPipe { close(mapsPipe.read) }

@@ -22,6 +22,7 @@ import CFSLanguage
 ///     write(H, "n" | "c"), or close(H) ═══════════▶  H: read one byte
 ///                                                     execve(command)  (or fork it, as PID 1 init)
 ///     error ◀══ "INDEX ERRNO STATUS STEP MESSAGE\n" ══ E: only on failure, then exit STATUS
+///           ◀══ "CAUSE\n" when one was found ══════════ E: what the child saw (KernelErrors.swift)
 ///           ◀══ EOF with no data ════════════════════  E: closed by the command's execve
 ///     wait4(child) → exit status / signal; rmdir the cgroup (always)
 ///     (interactive: wait4 with WUNTRACED, and with an init a fifth pipe T on which it
@@ -32,23 +33,26 @@ import CFSLanguage
 /// and the parent rebuilds the same `SandboxFailure`, so the user sees one clean message.
 enum FailureRecord {
     /// `INDEX ERRNO STATUS STEP MESSAGE\n`; INDEX is `-` for no plan step (re-exec, exec).
+    /// With a cause found (KernelErrors.swift), a second line: `CAUSE\n`.
     static func encode(_ failure: SandboxFailure) -> String {
         let index = failure.stepIndex.map { String($0) } ?? "-"
         let message = String(failure.message.map { $0 == "\n" ? " " : $0 })
-        return "\(index) \(failure.errno) \(failure.status) \(failure.step) \(message)\n"
+        let cause = failure.cause.map { String($0.map { $0 == "\n" ? " " : $0 }) + "\n" } ?? ""
+        return "\(index) \(failure.errno) \(failure.status) \(failure.step) \(message)\n" + cause
     }
 
     /// nil for no record (EOF with no data) or a malformed one.
     static func decode(_ text: String) -> SandboxFailure? {
-        guard let line = text.split(separator: "\n", omittingEmptySubsequences: false).first,
-              !line.isEmpty else { return nil }
+        let lines = text.split(separator: "\n", omittingEmptySubsequences: false)
+        guard let line = lines.first, !line.isEmpty else { return nil }
         let fields = line.split(separator: " ", maxSplits: 4, omittingEmptySubsequences: false)
         guard fields.count >= 4, let errno = Int32(fields[1]), let status = Int32(fields[2])
         else { return nil }
         let index = fields[0] == "-" ? nil : Int(fields[0])
         let message = fields.count == 5 ? String(fields[4]) : ""
+        let cause = lines.count > 1 && !lines[1].isEmpty ? String(lines[1]) : nil
         return SandboxFailure(stepIndex: index, step: String(fields[3]), errno: errno,
-                              message: message, status: status)
+                              message: message, status: status, cause: cause)
     }
 }
 

@@ -19,6 +19,11 @@ final class RecordingKernel: Kernel {
         /// What the process got back; nil for a failure.
         var result: SyscallResult?
         var error: Errno? = nil
+        /// The plan step the call was made for (`stepStarts`); nil for none.
+        var step: Int? = nil
+        /// Whether `step` was set: a call recorded inside another (the child run at
+        /// "go", inside the parent's write) keeps its own.
+        var stepSet = false
 
         /// `child: chroot("./rootfs")`, `parent: clone3(...) = 4242`, `... = -1 ENOENT`.
         var line: String { process.rawValue + ": " + text }
@@ -29,6 +34,8 @@ final class RecordingKernel: Kernel {
     private(set) var records: [Record] = []
     /// The process the next calls are made in.
     var process = Process.parent
+    /// The plan step the next calls are made for.
+    private(set) var step: Int?
     /// The pid clone3 returns.
     var childPID: pid_t = 4242
     /// The wait status `wait4` returns (default: exited 0).
@@ -48,6 +55,8 @@ final class RecordingKernel: Kernel {
     /// What readFile returns, by path (missing: ENOENT). Default: a cgroup v1 host, as
     /// the machine this was built on.
     var files: [String: String] = ["/proc/self/cgroup": "8:pids:/\n4:memory:/\n1:cpu:/\n0::/\n"]
+    /// What statx finds for a path (missing: ENOENT): a failed step's look (KernelErrors.swift).
+    var mountPositions: [String: MountPosition] = [:]
     /// Symlinks readlink finds, path → target (missing: not a symlink).
     var links: [String: String] = [:]
     /// Called when the parent writes "go": explain runs the child here.
@@ -79,12 +88,25 @@ final class RecordingKernel: Kernel {
     /// The calls' lines without their process.
     var syscalls: [String] { records.map(\.text) }
 
+    func stepStarts(_ index: Int?) { step = index }
+
     func perform(_ call: Syscall) throws(Errno) -> SyscallResult {
+        let first = records.count
+        defer {
+            for index in first..<records.count where !records[index].stepSet {
+                records[index].step = step
+                records[index].stepSet = true
+            }
+        }
         if let error = failure(for: call) {
             records.append(Record(process: process, call: call, result: nil, error: error))
             throw error
         }
         if case .listDirectory(let path) = call, files[path] == nil {
+            records.append(Record(process: process, call: call, result: nil, error: Errno(ENOENT)))
+            throw Errno(ENOENT)
+        }
+        if case .mountPosition(let path) = call, mountPositions[path] == nil {
             records.append(Record(process: process, call: call, result: nil, error: Errno(ENOENT)))
             throw Errno(ENOENT)
         }
@@ -180,6 +202,7 @@ final class RecordingKernel: Kernel {
             return .terminal(handover)
         case .reapUntilExit: return .status(waitStatus)
         case .statvfs: return .mountFlags(0)
+        case .mountPosition(let path): return .mountPosition(mountPositions[path]!)
         case .capget: return .capabilities(capabilitySets)
         case .capset(let sets):
             capabilitySets = sets

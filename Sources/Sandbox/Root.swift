@@ -32,8 +32,9 @@ func childPivotRoot(_ directory: String, plan: Plan, kernel: any Kernel) throws(
         try kernel.mount(source: directory, target: directory, fstype: nil,
                       flags: UInt(MS_BIND | MS_REC), data: nil)
     }
-    try kernel.attempt("pivot_root", directory) { () throws(Errno) in
-        try kernel.chdir(directory)
+    try kernel.attempt("pivot_root", directory) { () throws(Errno) in try kernel.chdir(directory) }
+    try kernel.attempt("pivot_root", directory,
+                       why: { childLookWhyPivotRootFailed($0, newRoot: directory, kernel: kernel) }) { () throws(Errno) in
         try kernel.pivotRoot(".", ".")
     }
     try kernel.attempt("pivot_root", "detaching the old root") { () throws(Errno) in

@@ -77,13 +77,19 @@ public struct SandboxFailure: Error, Sendable, Equatable, CustomStringConvertibl
     public var message: String
     /// 125 setup failed, 126 not executable, 127 not found.
     public var status: Int32
+    /// Which of the man page's causes of this errno holds here, and the fix, found by
+    /// looking at the system when the call failed (KernelErrors.swift); nil when none
+    /// was found. One line, shown as a `note:`.
+    public var cause: String?
 
-    public init(stepIndex: Int?, step: String, errno: Int32, message: String, status: Int32) {
+    public init(stepIndex: Int?, step: String, errno: Int32, message: String, status: Int32,
+                cause: String? = nil) {
         self.stepIndex = stepIndex
         self.step = step
         self.errno = errno
         self.message = message
         self.status = status
+        self.cause = cause
     }
 
     public var description: String { message }

@@ -117,6 +117,8 @@ extension Syscall: CustomStringConvertible {
             return "ioctl(socket(AF_INET, SOCK_DGRAM), SIOCSIFFLAGS, {ifr_name=" + quote(name)
                 + ", ifr_flags|=IFF_UP})"
         case .fileIdentity(let path): return "stat(" + quote(path) + ")"
+        case .mountPosition(let path): return "statx(AT_FDCWD, " + quote(path) + ", 0, STATX_MNT_ID)"
+        case .namespaceOwner(let path): return "ioctl(open(" + quote(path) + "), NS_GET_USERNS)"
         case .utsNames(let pid):
             let proc = "open(\"/proc/" + String(pid)
             return "fork() → setns(" + proc + "/ns/uts\"), CLONE_NEWUTS) (on EPERM: setns(" + proc

@@ -21,4 +21,6 @@ final class TracingKernel: Kernel {
         _ = try? base.perform(.write(fd: 2, text: "+ " + call.description + "\n"))
         return try base.perform(call)
     }
+
+    func stepStarts(_ index: Int?) { base.stepStarts(index) }
 }

@@ -11,12 +11,18 @@ import CFSLanguage
 
 func childSetHostname(_ name: String, plan: Plan, kernel: any Kernel) throws(SandboxFailure) {
     try refuseOutsideNewUTS("sethostname", name, plan)
-    try kernel.attempt("sethostname", name) { () throws(Errno) in try kernel.sethostname(name) }
+    try kernel.attempt("sethostname", name,
+                       why: { childLookWhySethostnameFailed($0, call: "sethostname", plan: plan, kernel: kernel) }) {
+        () throws(Errno) in try kernel.sethostname(name)
+    }
 }
 
 func childSetDomainname(_ name: String, plan: Plan, kernel: any Kernel) throws(SandboxFailure) {
     try refuseOutsideNewUTS("setdomainname", name, plan)
-    try kernel.attempt("setdomainname", name) { () throws(Errno) in try kernel.setdomainname(name) }
+    try kernel.attempt("setdomainname", name,
+                       why: { childLookWhySethostnameFailed($0, call: "setdomainname", plan: plan, kernel: kernel) }) {
+        () throws(Errno) in try kernel.setdomainname(name)
+    }
 }
 
 private func refuseOutsideNewUTS(_ step: String, _ name: String, _ plan: Plan) throws(SandboxFailure) {

@@ -126,7 +126,7 @@ struct Session {
         if let index = failure.stepIndex, plan.steps.indices.contains(index) {
             at = plan.steps[index].location
         }
-        return Diagnostic(failure.message, at: at)
+        return Diagnostic(failure.message, at: at, cause: failure.cause)
     }
 
     /// A plan that isolates with `chroot` while the command keeps root's CAP_SYS_CHROOT:

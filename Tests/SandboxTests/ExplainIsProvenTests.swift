@@ -41,6 +41,7 @@ struct ExplainIsProvenTests {
         // What explain says, for each exec of the script, from the same compile the CLI runs.
         var context = ExpansionContext(arguments: arguments, scriptName: file, home: nil)
         context.lookup = { getenv($0).map { String(cString: $0) } }
+        let fileName = file
         let compiled = compile(script, file: file, context: context,
                                onto: PlanBuilder(view: LinuxHost().startingView), host: LinuxHost())
         #expect(compiled.diagnostics.isEmpty, "\(compiled.diagnostics)")
@@ -58,6 +59,21 @@ struct ExplainIsProvenTests {
                                                       : [file] + arguments, marker: marker)
         }
         #expect(traced.count == explained.count, "one sandbox per exec")
+        // Each step's calls are under its heading, and the heading's place is that
+        // step's line and column in the script.
+        let source = String(decoding: script, as: UTF8.self).split(separator: "\n", omittingEmptySubsequences: false)
+        for action in compiled.actions {
+            guard case .exec(let plan, let argv, _) = action else { continue }
+            let lines = Sandbox.explain(plan, argv: argv)
+            for (heading, calls) in Self.stepHeadings(lines) where heading != noStepHeading {
+                let (file, line, column, text) = try #require(Self.parseHeading(heading), "\(heading)")
+                #expect(file == fileName, "\(heading)")
+                let written = source.indices.contains(line - 1) ? String(decoding: source[line - 1].utf8.dropFirst(column - 1), as: UTF8.self) : ""
+                let word = text.split(separator: " ")[0]
+                #expect(written.hasPrefix(word), "\(heading): the script has '\(written)' there")
+                for call in calls { #expect(Self.made(call, by: text), "\(call) under \(heading)") }
+            }
+        }
         for (index, (said, done)) in zip(explained, traced).enumerated() {
             for role in ["parent", "child", "command"] {
                 let s = said.filter { $0.role == role }
@@ -91,9 +107,57 @@ struct ExplainIsProvenTests {
 
     // MARK: - explain's side
 
+    /// explain's lines as (heading, the calls under it), for the calls after a heading.
+    static func stepHeadings(_ lines: [String]) -> [(String, [String])] {
+        var blocks: [(String, [String])] = []
+        for line in lines {
+            if line.hasPrefix("# ") { blocks.append((line, [])) } else if !blocks.isEmpty { blocks[blocks.count - 1].1.append(line) }
+        }
+        return blocks
+    }
+
+    /// `# FILE:LINE:COL TEXT`; the file may hold colons (`<command line>` does not).
+    static func parseHeading(_ heading: String) -> (String, Int, Int, String)? {
+        let body = heading.dropFirst(2)
+        guard let space = body.firstIndex(of: " ") else { return nil }
+        let place = body[..<space].split(separator: ":")
+        guard place.count >= 3, let line = Int(place[place.count - 2]), let column = Int(place[place.count - 1]) else { return nil }
+        return (place.dropLast(2).joined(separator: ":"), line, column, String(body[body.index(after: space)...]))
+    }
+
+    /// Whether a call is one the step `text` (canonical) makes: its own calls and what
+    /// the child does to guard them (the first mounting step also makes `/` private).
+    static func made(_ call: String, by text: String) -> Bool {
+        guard let colon = call.range(of: ": ") else { return false }
+        var name = String(call[colon.upperBound...].prefix { $0 != "(" })
+        // `set trace on`: the step's own calls, each printed before it is made.
+        if let traced = call.range(of: #"write(2, "+ "#) { name = String(call[traced.upperBound...].prefix { $0 != "(" }) }
+        let expected: Set<String>
+        switch text.split(separator: " ")[0] {
+        case "set" where text.hasPrefix("set hostname "): expected = ["sethostname"]
+        case "set" where text.hasPrefix("set domainname "): expected = ["setdomainname"]
+        case "chroot": expected = ["chroot", "chdir"]
+        case "chdir": expected = ["chdir"]
+        case "pivot_root": expected = ["mount", "chdir", "pivot_root", "umount2"]
+        case "mount": expected = ["mount", "readlink", "openat2", "statvfs", "open_tree", "move_mount", "mkdir", "symlink", "open", "close"]
+        case "umount": expected = ["umount2"]
+        case "rlimit": expected = ["prlimit64"]
+        case "no_new_privs": expected = ["prctl"]
+        case "cap": expected = ["prctl", "capget", "capset"]
+        case "net": expected = ["ioctl"]
+        default: expected = []
+        }
+        if call.hasSuffix(#"mount(NULL, "/", NULL, MS_REC|MS_PRIVATE, NULL)"#) || call.contains(#"+ mount(NULL, \"/\", NULL, MS_REC|"#) {
+            return ["mount", "umount", "pivot_root"].contains(text.split(separator: " ")[0])
+        }
+        return expected.contains(name)
+    }
+
     static func explainCalls(_ lines: [String]) -> [Call] {
         var calls: [Call] = []
         for line in lines {
+            // `# FILE:LINE:COL STEP`: the step the calls below were made for (stepHeadings).
+            if line.hasPrefix("# ") { continue }
             guard let colon = line.firstIndex(of: ":") else { continue }
             let role = String(line[..<colon])
             var text = String(line[line.index(colon, offsetBy: 2)...])

@@ -86,6 +86,31 @@ import Testing
         #expect(lastBeforeSignalsRestored(lines) == "parent: wait4(4242)")
     }
 
+    @Test func explainPutsEachStepsCallsUnderItsLine() {
+        // makePlan places step N at t.cfs:N:1.
+        let plan = makePlan([.uts, .pid, .mount], [.setHostname("container"), .chroot("/"),
+                                                   mountStep(.proc, "/proc"), .rlimit(ResourceLimit(name: .nofile, soft: 10, hard: 10))])
+        let lines = Sandbox.explain(plan, argv: ["/bin/sh"])
+        let start = lines.firstIndex { $0.hasPrefix("# ") } ?? lines.count
+        let end = lines.firstIndex(of: "# cfsh itself, no plan step") ?? -1
+        #expect(Array(lines[start..<max(start, end + 1)]) == [
+            "# t.cfs:3:1 mount proc /proc",
+            #"child: mount(NULL, "/", NULL, MS_REC|MS_PRIVATE, NULL)"#,
+            "# t.cfs:1:1 set hostname container",
+            #"child: sethostname("container")"#,
+            "# t.cfs:2:1 chroot /",
+            #"child: chroot("/")"#,
+            #"child: chdir("/")"#,
+            "# t.cfs:3:1 mount proc /proc",
+            #"child: readlink("/proc")"#,
+            #"child: mount("proc", "/proc", "proc", 0, NULL)"#,
+            "# t.cfs:4:1 rlimit nofile 10",
+            "child: prlimit64(0, RLIMIT_NOFILE, {rlim_cur=10, rlim_max=10}, NULL)",
+            "# cfsh itself, no plan step",
+        ], "\(lines)")
+        #expect(lines.filter { $0.hasPrefix("# ") }.count == 6, "no other headings: the parent's calls come before the steps")
+    }
+
     @Test func explainWithoutInitExecsInTheChild() {
         let lines = Sandbox.explain(makePlan([.pid], initProcess: false), argv: ["/bin/sh"])
         #expect(!lines.contains { $0.contains("fork") })

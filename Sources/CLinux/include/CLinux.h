@@ -136,6 +136,19 @@ int cfs_move_mount(int fd, const char *target);
 /// pivot_root(2). Why C: glibc has no wrapper; `syscall` is variadic. Returns 0 or -errno.
 int cfs_pivot_root(const char *new_root, const char *put_old);
 
+/// Where `path` is among the mounts: its mount's id (STATX_MNT_ID, the first field of
+/// /proc/self/mountinfo) in `*mount_id`; returns 1 when `path` is the root of that mount
+/// (STATX_ATTR_MOUNT_ROOT: a mount point), 0 when it is inside it, or -errno. Only a
+/// failed step asks (KernelErrors.swift): pivot_root(2)'s EINVAL "not a mount point".
+/// Why C: glibc declares statx(2) and its constants only under _GNU_SOURCE. Linux 5.8.
+int cfs_mount_position(const char *path, uint64_t *mount_id);
+
+/// The user namespace that owns the namespace at `path` (/proc/self/ns/pid): its
+/// st_dev and st_ino, as stat(2) of /proc/self/ns/user gives them for one's own; 0 or
+/// -errno. ioctl(NS_GET_USERNS), ioctl_ns(2), Linux 4.9. Only a failed mount asks
+/// (KernelErrors.swift). Why C: ioctl(2) is variadic.
+int cfs_namespace_owner(const char *path, uint64_t *dev, uint64_t *ino);
+
 /* verify: "NODENAME\nDOMAINNAME\n" of pid's UTS namespace, read by a forked helper
  * that setns(2)es into it; bytes read or -errno. */
 int cfs_uts_names(pid_t pid, char *out, int size);
