@@ -8,8 +8,9 @@
 // (Sources/Sandbox: Protocol.swift draws the protocol; Parent.swift, Child.swift,
 // Init.swift, Signals.swift; the clone3 shim is Sources/CLinux/shims.c):
 //
-//   parent: read the plan; check it (root, the chroot directory and the command in the
-//           planned root, as cfsh's checker does with openat2 RESOLVE_IN_ROOT); the
+//   parent: read the plan; check it (root; the chroot and chdir directories, a bind
+//           source and the command in the planned root, as cfsh's checker does with
+//           openat2 RESOLVE_IN_ROOT and readlink of /proc/self/fd/N); the
 //           chroot warning; pipe2 x3 (plan, sync, error); SIGCHLD to SIG_DFL if it was
 //           ignored; /dev/tty open to see if there is a controlling terminal (setsid in
 //           the child if so); all signals blocked around clone3(CLONE_NEW* | SIGCHLD);
@@ -28,30 +29,38 @@
 //           close the error fd, forward signals, reap until the command exits.
 //
 // Only the plan commands the benchmark uses are understood: unshare, set hostname,
-// set env, unset env, chroot, chdir/cd, mount proc|sysfs|tmpfs TARGET, no_new_privs,
-// cap drop NAME..., exec. Words are plain (no quotes, no variables).
+// set env, unset env, clear env, set trace off, chroot, chdir/cd, mount proc|sysfs|tmpfs
+// TARGET, mount bind SOURCE TARGET, umount, net up IF, no_new_privs, cap drop NAME...,
+// exec. Words are plain (no quotes, no variables).
 //
-// Where its strace differs from cfsh's (scripts/bench checks none of this; `strace -f`
-// both and compare), and why:
-// - no Swift runtime start-up: cfsh's images each call readlink(/proc/self/exe), look
-//   for swift-backtrace with 8 newfstatat, ioctl(TCGETS) stdout twice and getrandom
-//   three times (hashing seeds); static glibc's own start (brk, arch_prctl,
-//   set_tid_address, set_robust_list, rseq, prlimit64, mprotect) is the same in both.
+// Its strace is cfsh's but for these (scripts/floor/compare strace-s both for one plan
+// and diffs them, per process):
+// - no Swift runtime start-up: cfsh's images each call readlink(/proc/self/exe) again,
+//   look for swift-backtrace with 8 newfstatat, ioctl(TCGETS) stdout twice, gettid, and
+//   getrandom three times (hashing seeds); static glibc's own start (brk, arch_prctl,
+//   set_tid_address, set_robust_list, rseq, prlimit64, mprotect) is in both.
 // - cfsh calls geteuid() once per plan command and check (7 times for the benchmark's
 //   plan); floor once.
+// - floor looks the command up in the planned root only when it has a '/' (cfsh also
+//   searches PATH there), and has no check of a mount target inside the directory a
+//   later chroot enters (cfsh's openat2 RESOLVE_BENEATH, Mounts.swift): the benchmark's
+//   plans mount after their chroot.
 #define _GNU_SOURCE
 #include <errno.h>
 #include <fcntl.h>
 #include <linux/capability.h>
 #include <linux/openat2.h>
 #include <linux/sched.h>
+#include <net/if.h>
 #include <signal.h>
 #include <spawn.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/ioctl.h>
 #include <sys/mount.h>
 #include <sys/prctl.h>
+#include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/syscall.h>
 #include <sys/wait.h>
@@ -59,7 +68,8 @@
 
 extern char **environ;
 
-enum kind { UNSHARE, HOSTNAME, SETENV, UNSETENV, CHROOT, CHDIR, MOUNT, NNP, CAPDROP, EXEC };
+enum kind { UNSHARE, HOSTNAME, SETENV, UNSETENV, CLEARENV, TRACEOFF, CHROOT, CHDIR, MOUNT, BIND, UMOUNT,
+             NETUP, NNP, CAPDROP, EXEC };
 
 struct step {
     enum kind kind;
@@ -72,9 +82,7 @@ struct plan {
     struct step *steps;
     int count, capacity;
     uint64_t namespaces;
-    int mounts;       // some step mounts
-    int other_mounts; // a mount other than proc/sysfs (the command may be hidden)
-    const char *root; // the last chroot
+    int mounts;       // some step changes the mount table
 };
 
 static const char *cap_names[] = {
@@ -141,9 +149,12 @@ static void parse(char *text, struct plan *plan) {
             s.kind = SETENV;
         } else if (!strcmp(w, "unset") && n == 3 && !strcmp(words[1], "env")) {
             s.kind = UNSETENV;
+        } else if (!strcmp(w, "clear") && n == 2 && !strcmp(words[1], "env")) {
+            s.kind = CLEARENV;
+        } else if (!strcmp(w, "set") && n == 3 && !strcmp(words[1], "trace") && !strcmp(words[2], "off")) {
+            s.kind = TRACEOFF;
         } else if (!strcmp(w, "chroot") && n == 2) {
             s.kind = CHROOT;
-            plan->root = words[1];
         } else if ((!strcmp(w, "chdir") || !strcmp(w, "cd")) && n == 2) {
             s.kind = CHDIR;
         } else if (!strcmp(w, "mount") && n == 3 && (!strcmp(words[1], "proc") ||
@@ -151,7 +162,17 @@ static void parse(char *text, struct plan *plan) {
             s.kind = MOUNT;
             if (!(plan->namespaces & CLONE_NEWNS)) fail("mount needs unshare mount", here);
             plan->mounts = 1;
-            if (!strcmp(words[1], "tmpfs")) plan->other_mounts = 1;
+        } else if (!strcmp(w, "mount") && n == 4 && !strcmp(words[1], "bind")) {
+            s.kind = BIND;
+            if (!(plan->namespaces & CLONE_NEWNS)) fail("mount needs unshare mount", here);
+            plan->mounts = 1;
+        } else if (!strcmp(w, "umount") && n == 2) {
+            s.kind = UMOUNT;
+            if (!(plan->namespaces & CLONE_NEWNS)) fail("umount needs unshare mount", here);
+            plan->mounts = 1;
+        } else if (!strcmp(w, "net") && n == 3 && !strcmp(words[1], "up")) {
+            s.kind = NETUP;
+            if (!(plan->namespaces & CLONE_NEWNET)) fail("net up needs unshare net", here);
         } else if (!strcmp(w, "no_new_privs") && n == 1) {
             s.kind = NNP;
         } else if (!strcmp(w, "cap") && n >= 3 && !strcmp(words[1], "drop")) {
@@ -198,50 +219,103 @@ static char *encode(const struct plan *plan, size_t *length) {
     return text;
 }
 
-// openat2(RESOLVE_IN_ROOT) from ROOT, as cfsh's planned-root view resolves a path; *dir is
-// ROOT's fd, closed by the caller after the result (the order cfsh closes them in).
-static int open_in_root(const char *root, const char *path, int *dir) {
-    *dir = open(root, O_PATH | O_DIRECTORY | O_CLOEXEC);
-    if (*dir < 0) return -1;
+// The planned root, followed through the plan as cfsh's checker follows it
+// (CFSLanguage/PlannedRoot.swift, Sandbox/HostView.swift): each chroot, pivot_root and
+// chdir directory is looked up in it with openat2(2) RESOLVE_IN_ROOT from its working
+// directory, and a directory's host path read back from /proc/self/fd/N. After a mount
+// that can change the tree (anything but proc and sysfs) or a umount, it is unknown and
+// nothing later is checked. The command is looked up last, when the root is known.
+struct view {
+    char root[4097], cwd[4097];
+    int known;
+};
+
+enum lookup { FAILED, DIRECTORY, EXECUTABLE, OTHER };
+
+// What PATH is in the view; a directory's path inside the root goes to INSIDE.
+static enum lookup lookup(const struct view *view, const char *path, char *inside) {
+    char full[8200];
+    if (path[0] == '/') snprintf(full, sizeof full, "%s", path);
+    else snprintf(full, sizeof full, "%s%s%s", view->cwd, strcmp(view->cwd, "/") ? "/" : "", path);
+    int dir = open(view->root, O_PATH | O_DIRECTORY | O_CLOEXEC);
+    if (dir < 0) return FAILED;
     struct open_how how = { .flags = O_PATH | O_CLOEXEC,
                             .resolve = RESOLVE_IN_ROOT | RESOLVE_NO_MAGICLINKS };
-    return (int)syscall(SYS_openat2, *dir, path, &how, sizeof how);
+    int fd = (int)syscall(SYS_openat2, dir, full, &how, sizeof how);
+    enum lookup result = FAILED;
+    struct stat st;
+    if (fd >= 0 && fstat(fd, &st) == 0) {
+        if (S_ISDIR(st.st_mode)) {
+            char proc[64], host[4097];
+            snprintf(proc, sizeof proc, "/proc/self/fd/%d", fd);
+            ssize_t n = readlink(proc, host, sizeof host - 1);
+            if (n > 0) {
+                host[n] = 0;
+                size_t r = strlen(view->root);
+                if (!strcmp(view->root, "/")) snprintf(inside, 4097, "%s", host);
+                else if (!strcmp(host, view->root)) snprintf(inside, 4097, "/");
+                else snprintf(inside, 4097, "%s", host + r);
+                result = DIRECTORY;
+            }
+        } else {
+            result = S_ISREG(st.st_mode) && (st.st_mode & 0111) ? EXECUTABLE : OTHER;
+        }
+    }
+    if (fd >= 0) close(fd);
+    close(dir);
+    return result;
 }
 
 static void check(const struct plan *plan) {
     if (geteuid() != 0) fail("needs root", 1);
-    char cwd[4097];
-    if (!getcwd(cwd, sizeof cwd)) fail("getcwd", 1);
-    for (int i = 0; i < plan->count; i++) {
+    struct view view = { .root = "/", .known = 1 };
+    if (!getcwd(view.cwd, sizeof view.cwd)) fail("getcwd", 1);
+    int chroots = 0;
+    for (int i = 0; i < plan->count && view.known; i++) {
         const struct step *s = &plan->steps[i];
-        if (s->kind == CHROOT) {
-            int dir, fd = open_in_root("/", s->words[1], &dir);
-            struct stat st;
-            if (fd < 0 || fstat(fd, &st) != 0 || !S_ISDIR(st.st_mode)) fail("chroot: no such directory", s->line);
-            char proc[64], real[4096];
-            snprintf(proc, sizeof proc, "/proc/self/fd/%d", fd);
-            if (readlink(proc, real, sizeof real) < 0) fail("chroot: readlink", s->line);
-            close(fd);
-            close(dir);
-        }
-    }
-    // cfsh looks the command up in the planned root only when no mount can hide it.
-    const struct step *exec = &plan->steps[plan->count - 1];
-    if (plan->root && !plan->other_mounts && strchr(exec->words[1], '/')) {
-        int dir, fd = open_in_root(plan->root, exec->words[1], &dir);
-        struct stat st;
-        if (fd < 0 || fstat(fd, &st) != 0) fail("exec: command not found in the planned root", exec->line);
-        close(fd);
-        close(dir);
-    }
-    for (int i = 0; i < plan->count; i++)
-        if (plan->steps[i].kind == CHROOT) {
-            static const char warning[] = "<plan>: warning: chroot can be left by root in the sandbox "
-                "(chroot(2)); use 'pivot_root DIR' to isolate the root\n";
-            ssize_t unused = write(2, warning, sizeof warning - 1);
-            (void)unused;
+        char inside[4097];
+        switch (s->kind) {
+        case CHROOT:
+            if (lookup(&view, s->words[1], inside) != DIRECTORY) fail("chroot: no such directory", s->line);
+            if (strcmp(view.root, "/")) {
+                char host[4097];
+                snprintf(host, sizeof host, "%s%s", view.root, strcmp(inside, "/") ? inside : "");
+                snprintf(view.root, sizeof view.root, "%s", host);
+            } else {
+                snprintf(view.root, sizeof view.root, "%s", inside);
+            }
+            strcpy(view.cwd, "/");
+            break;
+        case CHDIR:
+            if (lookup(&view, s->words[1], inside) != DIRECTORY) fail("chdir: no such directory", s->line);
+            snprintf(view.cwd, sizeof view.cwd, "%s", inside);
+            break;
+        case BIND:
+            if (lookup(&view, s->words[2], inside) == FAILED) fail("mount: no bind source", s->line);
+            view.known = 0;
+            break;
+        case MOUNT:
+            if (!strcmp(s->words[1], "tmpfs")) view.known = 0;
+            break;
+        case UMOUNT:
+            view.known = 0;
+            break;
+        default:
             break;
         }
+    }
+    for (int i = 0; i < plan->count && !chroots; i++) chroots = plan->steps[i].kind == CHROOT;  // warned after the checks, as cfsh
+    const struct step *exec = &plan->steps[plan->count - 1];
+    if (view.known && strchr(exec->words[1], '/')) {  // floor looks up no PATH
+        char inside[4097];
+        if (lookup(&view, exec->words[1], inside) != EXECUTABLE) fail("exec: cannot run the command", exec->line);
+    }
+    if (chroots) {
+        static const char warning[] = "<plan>: warning: chroot can be left by root in the sandbox "
+            "(chroot(2)); use 'pivot_root DIR' to isolate the root\n";
+        ssize_t unused = write(2, warning, sizeof warning - 1);
+        (void)unused;
+    }
 }
 
 static const int forwarded[] = { SIGINT, SIGTERM, SIGHUP, SIGQUIT };
@@ -475,6 +549,15 @@ static void env_set(struct environment *e, char *entry) {
     e->slots[h] = e->count;
 }
 
+static void env_clear(struct environment *e) {
+    if (!e->entries) {
+        e->capacity = 64;
+        e->entries = malloc(sizeof(char *) * (size_t)e->capacity);
+    }
+    e->count = 0;
+    env_rehash(e);
+}
+
 static char **env_final(struct environment *e) {
     if (!e->entries) return environ;
     char **out = malloc(sizeof(char *) * (size_t)(e->count + 1));
@@ -512,6 +595,8 @@ static int child(int plan_fd, int sync_fd) {
             break;
         case SETENV: env_set(&env, w[2]); break;
         case UNSETENV: env_unset(&env, w[2]); break;
+        case CLEARENV: env_clear(&env); break;
+        case TRACEOFF: break;
         case CHROOT:
             if (chroot(w[1]) != 0) return report(i, errno, 125, "chroot", w[1]);
             if (chdir("/") != 0) return report(i, errno, 125, "chdir", "/");
@@ -525,6 +610,30 @@ static int child(int plan_fd, int sync_fd) {
             if (strcmp(w[1], "tmpfs") && readlink(w[2], link, sizeof link) >= 0)
                 return report(i, ELOOP, 125, "mount", w[2]);
             if (mount(w[1], w[2], w[1], 0, NULL) != 0) return report(i, errno, 125, "mount", w[2]);
+            break;
+        }
+        case BIND:
+            if (mount(w[2], w[3], NULL, MS_BIND, NULL) != 0) return report(i, errno, 125, "mount", w[3]);
+            break;
+        case UMOUNT:
+            if (umount2(w[1], 0) != 0) return report(i, errno, 125, "umount", w[1]);
+            break;
+        case NETUP: {
+            // netdevice(7): SIOCGIFFLAGS, then SIOCSIFFLAGS with IFF_UP (shims.c, cfs_interface_up).
+            struct ifreq request;
+            memset(&request, 0, sizeof request);
+            if (strlen(w[2]) >= sizeof request.ifr_name) return report(i, EINVAL, 125, "net", w[2]);
+            strcpy(request.ifr_name, w[2]);
+            int fd = socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0);
+            if (fd < 0) return report(i, errno, 125, "net", w[2]);
+            int failed = ioctl(fd, SIOCGIFFLAGS, &request) != 0;
+            if (!failed) {
+                request.ifr_flags |= IFF_UP;
+                failed = ioctl(fd, SIOCSIFFLAGS, &request) != 0;
+            }
+            int saved = errno;
+            close(fd);
+            if (failed) return report(i, saved, 125, "net", w[2]);
             break;
         }
         case NNP:
