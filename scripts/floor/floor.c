@@ -39,8 +39,8 @@
 //   look for swift-backtrace with 8 newfstatat, ioctl(TCGETS) stdout twice, gettid, and
 //   getrandom three times (hashing seeds); static glibc's own start (brk, arch_prctl,
 //   set_tid_address, set_robust_list, rseq, prlimit64, mprotect) is in both.
-// - cfsh calls geteuid() once per plan command and check (7 times for the benchmark's
-//   plan); floor once.
+// - cfsh calls geteuid() twice (the checker's root test, and the test for sudo's home
+//   in `~`'s expansion); floor once.
 // - floor looks the command up in the planned root only when it has a '/' (cfsh also
 //   searches PATH there), and has no check of a mount target inside the directory a
 //   later chroot enters (cfsh's openat2 RESOLVE_BENEATH, Mounts.swift): the benchmark's
