@@ -130,6 +130,7 @@ func childApplySteps(_ plan: Plan, kernel: any Kernel,
     } catch {
         return error
     }
+    var roots = RootsAhead(plan.steps)
     for (index, planStep) in plan.steps.enumerated() {
         kernel.stepStarts(index)
         do throws(SandboxFailure) {
@@ -140,7 +141,7 @@ func childApplySteps(_ plan: Plan, kernel: any Kernel,
                 try childSetDomainname(name, plan: plan, kernel: kernel)
             case .mount(let mount):
                 try childMount(mount, plan: plan, hostDevices: hostDevices[index] ?? [],
-                               futureRoot: nextRoot(after: index, in: plan), kernel: kernel)
+                               futureRoot: roots.next(after: index), kernel: kernel)
             case .umount(let target):
                 try childUmount(target, plan: plan, kernel: kernel)
             case .chroot(let directory):
@@ -174,16 +175,34 @@ func childApplySteps(_ plan: Plan, kernel: any Kernel,
     return nil
 }
 
-/// The directory of the first `chroot` or `pivot_root` after step `index`: the root a
-/// mount made before it must stay in (Mounts.swift, childRefuseTargetLeavingRoot).
-func nextRoot(after index: Int, in plan: Plan) -> String? {
-    for step in plan.steps[(index + 1)...] {
-        switch step.action {
-        case .chroot(let directory), .pivotRoot(let directory): return directory
-        default: continue
+/// The directory of the first `chroot` or `pivot_root` after a step: the root a mount
+/// made before it must stay in (Mounts.swift, childRefuseTargetLeavingRoot). Asked for
+/// steps in the order applied, it looks at each step at most once in all: a scan of the
+/// rest of the plan for every mount made N mounts quadratic (10,000 `mount` lines spent
+/// most of the child's own time there: issue 13, item 7).
+struct RootsAhead {
+    private let steps: [PlanStep]
+    /// The index of the root step found last (steps.count: none), and its directory.
+    private var at = -1
+    private var directory: String?
+    /// Steps looked at so far (the linearity test reads it).
+    private(set) var examined = 0
+
+    init(_ steps: [PlanStep]) { self.steps = steps }
+
+    /// `index` must not decrease from one call to the next.
+    mutating func next(after index: Int) -> String? {
+        guard at <= index else { return directory }
+        directory = nil
+        at = index + 1
+        while at < steps.count {
+            examined += 1
+            if case .chroot(let root) = steps[at].action { directory = root; break }
+            if case .pivotRoot(let root) = steps[at].action { directory = root; break }
+            at += 1
         }
+        return directory
     }
-    return nil
 }
 
 /// Writes the one failure record; the parent rebuilds it (Protocol.swift).

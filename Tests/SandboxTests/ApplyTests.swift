@@ -193,3 +193,34 @@ import Testing
         #expect(sys.records.last?.process == .parent)
     }
 }
+
+/// Applying a plan costs the same per step however long the plan is (issue 13, item 7).
+@Suite struct ApplyScalingTests {
+    /// The root each mount must stay in is the next `chroot`/`pivot_root` after it.
+    @Test func theRootAheadOfEachMountIsTheNextChrootOrPivotRoot() {
+        let plan = makePlan([.mount], [
+            mountStep(.tmpfs, "/a"), mountStep(.tmpfs, "/b"), .chroot("/r1"),
+            mountStep(.tmpfs, "/c"), .pivotRoot("/r2"), mountStep(.tmpfs, "/d"),
+        ])
+        var roots = RootsAhead(plan.steps)
+        #expect([0, 1, 3, 5].map { roots.next(after: $0) } == ["/r1", "/r1", "/r2", nil])
+    }
+
+    /// One look at each step in all, not a scan of the rest of the plan per mount: 2,000
+    /// mounts before a chroot look at 2,000 steps (the scan per mount looked at 2,001,000).
+    @Test func findingTheRootsAheadLooksAtEachStepOnce() {
+        for count in [10, 2_000] {
+            let steps = Array(repeating: mountStep(.tmpfs, "/tmp"), count: count) + [.chroot("/r")]
+                + Array(repeating: mountStep(.tmpfs, "/tmp"), count: count)
+            let plan = makePlan([.mount], steps)
+            var roots = RootsAhead(plan.steps)
+            for index in plan.steps.indices where index != count {
+                #expect(roots.next(after: index) == (index < count ? "/r" : nil))
+            }
+            #expect(roots.examined <= plan.steps.count, "\(count) mounts: \(roots.examined) steps looked at")
+            // And the kernel sees one call per mount, plus making / private once.
+            let calls = apply(plan).calls
+            #expect(calls.count == 1 + 2 * count + 2, "\(calls.suffix(3))")
+        }
+    }
+}
