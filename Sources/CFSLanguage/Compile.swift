@@ -212,10 +212,11 @@ private struct Compiler {
 
     var startingDirectory: String { host?.startingView.cwd ?? "/" }
 
-    /// Each warning once (the steps are linted at every `exec` and at the end), and at
-    /// most `maxDiagnostics`, then one line that says there are more.
+    /// One warning per source location (the steps are linted at every `exec` and at the
+    /// end; a file loaded twice has its steps twice), and at most `maxDiagnostics`, then
+    /// one line that says there are more.
     mutating func warn(_ d: Diagnostic, key: SourceLocation) {
-        if warned.count > maxDiagnostics || warned.contains(where: { $0.diagnostic == d }) { return }
+        if warned.count > maxDiagnostics || warned.contains(where: { $0.diagnostic.location == d.location }) { return }
         if warned.count == maxDiagnostics {
             warned.append((key, Diagnostic("more warnings than \(maxDiagnostics); not shown", at: d.location,
                                            fix: "fix these first, or 'set lint off'", severity: .warning)))

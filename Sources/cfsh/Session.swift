@@ -22,9 +22,9 @@ struct Session {
     var jobs: JobTable?
     /// `set lint on|off`: whether `compile` gives warnings (Lint.swift).
     var lint = true
-    /// The warnings already printed: each is printed once per source location, however
+    /// Where the warnings already printed are: one warning per source location, however
     /// often its line is compiled again (a `load`ed file, the plan at each typed line).
-    var warned: [Diagnostic] = []
+    var warned: [SourceLocation] = []
     /// `set verify on`: every exec's sandbox is verified while its command runs (Verifying.swift).
     var verifyEachExec = false
 
@@ -134,14 +134,14 @@ struct Session {
         return Diagnostic(failure.message, at: at)
     }
 
-    /// What `compile` found, errors and warnings in source order; a warning already
-    /// printed in this session is not printed again.
+    /// What `compile` found, errors and warnings in source order; a warning where one
+    /// was already printed in this session is not printed again.
     mutating func report(_ compiled: Compilation) {
         var fresh: [Diagnostic] = []
         for diagnostic in compiled.reported {
             if diagnostic.isWarning {
-                if warned.contains(diagnostic) { continue }
-                warned.append(diagnostic)
+                if warned.contains(diagnostic.location) { continue }
+                warned.append(diagnostic.location)
             }
             fresh.append(diagnostic)
         }

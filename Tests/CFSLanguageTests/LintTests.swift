@@ -184,6 +184,14 @@ import Testing
     @Test func eachWarningIsGivenOnceHoweverOftenItsLineIsLinted() {
         let result = compiledWithLint("unshare mount\nchroot /r\nexec sh\nexec sh\nmount tmpfs /tmp\nmount tmpfs /tmp\nexec sh")
         #expect(result.warnings.map(\.location.line) == [2, 5])
+        // A file loaded twice has its step twice, with two messages; one is given.
+        var host = Self.host
+        host.scripts["/p.cfs"] = "unset env NEVER_SET\n"
+        let loaded = compile(Array("load /p.cfs\nload /p.cfs".utf8), file: "t.cfs", context: ExpansionContext(),
+                             onto: PlanBuilder(view: host.startingView), host: host)
+        #expect(loaded.warnings.map(\.description) == [
+            "/p.cfs:1:1: warning: 'unset env NEVER_SET' has no effect: it is not in cfsh's environment, which the command inherits, and the plan does not set it",
+        ])
     }
 
     @Test func setLintOffSilencesWarningsFromWhereItIsAndIsASessionSetting() {
