@@ -281,7 +281,7 @@ extension CommandID {
                          example: "step /bin/sh", arguments: [.program, .plannedPath], repeats: true)
         case .setLint:
             return .init(self, "set lint on|off",
-                         "warnings (on, the default): mounts hidden or left outside the root, a pid namespace without its own /proc, an escapable chroot, steps with no effect; each once, before the commands run",
+                         "warnings (on, the default): a mount covered by a later one or left outside the new root, a pid namespace without its own /proc, a chroot root can leave, a step with no effect; each once per place, before the commands run",
                          example: "set lint off", arguments: [.choice(["on", "off"])])
         }
     }

@@ -5,9 +5,9 @@
 /// and for the run warnings at every `exec`/`step`; `set lint off` silences them.
 ///
 /// Each rule is a claim about the kernel, proven against a real sandbox (LintClaimTests):
-/// 1. a mount hidden by a later mount on the same target or on a parent of it: path
-///    lookup stops at the topmost mount (mount(2), mount_namespaces(7)), so nothing
-///    in the sandbox sees the earlier one;
+/// 1. a mount covered by a later mount on the same target or on a parent of it: a
+///    mount hides what was at its target (mount(8)), so while the later one is there
+///    no path leads to the earlier one (it is still listed in /proc/self/mountinfo);
 /// 2. a mount left outside the new root by `chroot` (paths start at the new root:
 ///    chroot(2)) or `pivot_root` (cfsh detaches the old root with every mount outside
 ///    DIR: pivot_root(2), umount2(2) MNT_DETACH);
@@ -244,7 +244,7 @@ private struct MountWalk {
         for (hidden, by) in covered.prefix(maxDiagnostics + 1) where !hasSymlink(hidden.target) && !hasSymlink(by.target) {
             let covering = plan.steps[by.step]
             let how = hidden.target == by.target ? "on the same target" : "on \(by.target), a parent of its target"
-            warnings.append(Diagnostic("this mount is covered by the mount at line \(covering.location.line) \(how): nothing in the sandbox will see it (mount(2): a path leads to the topmost mount)",
+            warnings.append(Diagnostic("this mount is covered by the mount at line \(covering.location.line) \(how): while that one is mounted, no path in the sandbox leads to this one (mount(8): a mount hides what was at its target)",
                                        at: plan.steps[hidden.step].location,
                                        fix: "delete one of the two, or make this mount after line \(covering.location.line)",
                                        severity: .warning))
@@ -258,11 +258,11 @@ private struct MountWalk {
         let mount = plan.steps[placed.step]
         let (verb, why): (String, String)
         if case .pivotRoot = change.action {
-            (verb, why) = ("pivot_root", "it is detached with the old root")
+            (verb, why) = ("pivot_root", "it is detached with the old root and is gone from the sandbox's mounts")
         } else {
-            (verb, why) = ("chroot", "paths start at the new root, so it cannot be reached")
+            (verb, why) = ("chroot", "after chroot(2) paths start at the new root, and no path in the sandbox leads to it")
         }
-        warnings.append(Diagnostic("this mount is outside the new root of '\(verb)' at line \(change.location.line) (\(newRoot)): \(why), and nothing in the sandbox will see it",
+        warnings.append(Diagnostic("this mount is outside the new root of '\(verb)' at line \(change.location.line) (\(newRoot)): \(why)",
                                    at: mount.location,
                                    fix: "make it after line \(change.location.line) (its target is then inside the new root), or on a target under \(newRoot)",
                                    severity: .warning))

@@ -33,10 +33,10 @@ import Testing
 
     @Test func aMountCoveredOnTheSameTargetOrAParentIsWarnedAtTheCoveredMount() {
         #expect(warnings(["unshare mount", "mount tmpfs /mnt", "mount tmpfs /mnt"]) == [
-            "2:1: this mount is covered by the mount at line 3 on the same target: nothing in the sandbox will see it (mount(2): a path leads to the topmost mount)",
+            "2:1: this mount is covered by the mount at line 3 on the same target: while that one is mounted, no path in the sandbox leads to this one (mount(8): a mount hides what was at its target)",
         ])
         #expect(warnings(["unshare mount", "mount tmpfs /mnt/a size=1m", "cd /", "mount tmpfs mnt"]) == [
-            "2:1: this mount is covered by the mount at line 4 on /mnt, a parent of its target: nothing in the sandbox will see it (mount(2): a path leads to the topmost mount)",
+            "2:1: this mount is covered by the mount at line 4 on /mnt, a parent of its target: while that one is mounted, no path in the sandbox leads to this one (mount(8): a mount hides what was at its target)",
         ])
         // Paths compare on the host: after `chroot /r`, /mnt is /r/mnt.
         #expect(warnings(["unshare mount", "mount tmpfs /r/mnt", "chroot /r", "mount tmpfs /mnt"]).first?
@@ -61,10 +61,10 @@ import Testing
 
     @Test func aMountLeftOutsideTheNewRootIsWarnedAtTheMount() {
         #expect(warnings(["unshare mount", "mount tmpfs /tmp", "chroot /r"]) == [
-            "2:1: this mount is outside the new root of 'chroot' at line 3 (/r): paths start at the new root, so it cannot be reached, and nothing in the sandbox will see it",
+            "2:1: this mount is outside the new root of 'chroot' at line 3 (/r): after chroot(2) paths start at the new root, and no path in the sandbox leads to it",
         ])
         #expect(warnings(["unshare mount", "mount tmpfs /tmp", "pivot_root /r"]) == [
-            "2:1: this mount is outside the new root of 'pivot_root' at line 3 (/r): it is detached with the old root, and nothing in the sandbox will see it",
+            "2:1: this mount is outside the new root of 'pivot_root' at line 3 (/r): it is detached with the old root and is gone from the sandbox's mounts",
         ])
     }
 
@@ -89,7 +89,7 @@ import Testing
         ])
         // A proc mounted before the root change is left behind (rule 2 too).
         #expect(warnings(["unshare pid mount", "mount proc /proc", "pivot_root /r", "exec ps"]) == [
-            "2:1: this mount is outside the new root of 'pivot_root' at line 3 (/r): it is detached with the old root, and nothing in the sandbox will see it",
+            "2:1: this mount is outside the new root of 'pivot_root' at line 3 (/r): it is detached with the old root and is gone from the sandbox's mounts",
             "4:1: 'unshare pid' without a /proc of its own: /proc in the new root (/r/proc) is an empty directory, so ps finds no processes",
         ])
     }
