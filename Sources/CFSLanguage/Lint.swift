@@ -54,9 +54,15 @@ func runWarnings(_ plan: Plan, exec location: SourceLocation, startingDirectory:
         walk.run()
         if let problem = walk.procProblem() {
             let addMount = plan.namespaces.contains(.mount) ? "" : "'unshare mount', then "
-            warnings.append(Diagnostic(problem, at: location,
-                                       fix: "add \(addMount)'mount proc /proc'\(walk.root == "/" ? "" : " after the root change"): a proc shows the PID namespace of the process that mounts it",
-                                       severity: .warning))
+            var fix = "add \(addMount)'mount proc /proc'\(walk.root == "/" ? "" : " after the root change"): a proc shows the PID namespace of the process that mounts it"
+            // In a user namespace proc cannot be mounted after pivot_root (PlanBuilder's
+            // procAfterPivotRoot): the fix is the one that error gives.
+            if plan.namespaces.contains(.user), let pivot = plan.steps.last(where: { $0.action.isPivotRoot }),
+               case .pivotRoot(let directory) = pivot.action {
+                let inside = directory.hasSuffix("/") ? directory + "proc" : directory + "/proc"
+                fix = "add 'mount proc \(inside)' before 'pivot_root \(directory)': a proc shows the PID namespace of the process that mounts it"
+            }
+            warnings.append(Diagnostic(problem, at: location, fix: fix, severity: .warning))
         }
     }
     return warnings

@@ -87,6 +87,9 @@ import Testing
         #expect(warnings(["unshare pid mount", "pivot_root /r", "exec ps"]) == [
             "3:1: 'unshare pid' without a /proc of its own: /proc in the new root (/r/proc) is an empty directory, so ps finds no processes",
         ])
+        // In a user namespace the fix is the one that works there: before pivot_root.
+        let rootless = compiledWithLint("unshare user pid mount\npivot_root /r\nexec ps")
+        #expect(rootless.warnings.first?.fix == "add 'mount proc /r/proc' before 'pivot_root /r': a proc shows the PID namespace of the process that mounts it")
         // A proc mounted before the root change is left behind (rule 2 too).
         #expect(warnings(["unshare pid mount", "mount proc /proc", "pivot_root /r", "exec ps"]) == [
             "2:1: this mount is outside the new root of 'pivot_root' at line 3 (/r): it is detached with the old root and is gone from the sandbox's mounts",
