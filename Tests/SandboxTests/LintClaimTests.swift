@@ -5,7 +5,7 @@ import TestSupport
 /// What each lint warning (CFSLanguage/Lint.swift) claims of the kernel, proven with a
 /// real sandbox: the warned plan does what the warning says, and a plan without the
 /// cause does not. When each fires is LintTests'; the chroot escape is SafetyTests'.
-@Suite(.serialized, .enabled(if: TestHost.available))
+@Suite(.serialized, .needs(.sandbox))
 struct LintClaimTests {
     let rootfs = TestHost.rootfs
 
