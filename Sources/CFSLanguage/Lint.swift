@@ -125,7 +125,7 @@ private func noOpWarnings(_ plan: Plan, environment: (String) -> String?) -> [Di
             let present = set.contains(name) || (cleared == nil && !unset.contains(name) && environment(name) != nil)
             if !present {
                 let why = unset.contains(name) ? "an earlier 'unset env' removed it"
-                    : cleared.map { "'clear env' at line \($0.line) emptied it" }
+                    : cleared.map { "'clear env' \(place($0, from: step.location)) emptied it" }
                     ?? "it is not in cfsh's environment, which the command inherits, and the plan does not set it"
                 warn("'unset env \(name)' has no effect: \(why)", step)
             }
@@ -133,7 +133,7 @@ private func noOpWarnings(_ plan: Plan, environment: (String) -> String?) -> [Di
             unset.append(name)
         case .clearEnv where followed:
             if let cleared, set.isEmpty {
-                warn("'clear env' has no effect: the environment is already empty ('clear env' at line \(cleared.line))", step)
+                warn("'clear env' has no effect: the environment is already empty ('clear env' \(place(cleared, from: step.location)))", step)
             }
             cleared = step.location
             set = []
@@ -145,7 +145,7 @@ private func noOpWarnings(_ plan: Plan, environment: (String) -> String?) -> [Di
                     warn("'cap keep' of every capability removes none", step,
                          fix: "delete this line, or name only the capabilities to keep")
                 } else {
-                    warn("this cap step removes no capability: the cap step at line \(removedAt?.line ?? 0) already removed them", step)
+                    warn("this cap step removes no capability: the cap step \(removedAt.map { place($0, from: step.location) } ?? "before") already removed them", step)
                 }
             } else {
                 removed |= removes
@@ -153,13 +153,13 @@ private func noOpWarnings(_ plan: Plan, environment: (String) -> String?) -> [Di
             }
         case .noNewPrivs:
             if let noNewPrivsAt {
-                warn("'no_new_privs' has no effect: it is already set, at line \(noNewPrivsAt.line), and cannot be unset (prctl(2))", step)
+                warn("'no_new_privs' has no effect: it is already set, \(place(noNewPrivsAt, from: step.location)), and cannot be unset (prctl(2))", step)
             } else {
                 noNewPrivsAt = step.location
             }
         case .netUp(let interface):
             if let earlier = upAt.first(where: { $0.0 == interface }) {
-                warn("'net up \(interface)' has no effect: it is already up, at line \(earlier.1.line)", step)
+                warn("'net up \(interface)' has no effect: it is already up, \(place(earlier.1, from: step.location))", step)
             } else {
                 upAt.append((interface, step.location))
             }
@@ -250,9 +250,9 @@ private struct MountWalk {
         for (hidden, by) in covered.prefix(maxDiagnostics + 1) where !hasSymlink(hidden.target) && !hasSymlink(by.target) {
             let covering = plan.steps[by.step]
             let how = hidden.target == by.target ? "on the same target" : "on \(by.target), a parent of its target"
-            warnings.append(Diagnostic("this mount is covered by the mount at line \(covering.location.line) \(how): while that one is mounted, no path in the sandbox leads to this one (mount(8): a mount hides what was at its target)",
+            warnings.append(Diagnostic("this mount is covered by the mount \(place(covering.location, from: plan.steps[hidden.step].location)) \(how): while that one is mounted, no path in the sandbox leads to this one (mount(8): a mount hides what was at its target)",
                                        at: plan.steps[hidden.step].location,
-                                       fix: "delete one of the two, or make this mount after line \(covering.location.line)",
+                                       fix: "delete one of the two, or make this mount after that one",
                                        severity: .warning))
         }
     }
@@ -268,9 +268,9 @@ private struct MountWalk {
         } else {
             (verb, why) = ("chroot", "after chroot(2) paths start at the new root, and no path in the sandbox leads to it")
         }
-        warnings.append(Diagnostic("this mount is outside the new root of '\(verb)' at line \(change.location.line) (\(newRoot)): \(why)",
+        warnings.append(Diagnostic("this mount is outside the new root of '\(verb)' \(place(change.location, from: mount.location)) (\(newRoot)): \(why)",
                                    at: mount.location,
-                                   fix: "make it after line \(change.location.line) (its target is then inside the new root), or on a target under \(newRoot)",
+                                   fix: "make it after the '\(verb)' (its target is then inside the new root), or on a target under \(newRoot)",
                                    severity: .warning))
     }
 
@@ -331,6 +331,13 @@ private struct MountWalk {
         }
         return false
     }
+}
+
+/// Where another command is, as a message about `here` says it: "at line 3", or on the
+/// same line (a `-c` one-liner), "at column 20".
+private func place(_ there: SourceLocation, from here: SourceLocation) -> String {
+    if there.file != here.file { return "at \(there)" }
+    return there.line == here.line ? "at column \(there.column)" : "at line \(there.line)"
 }
 
 /// `path` equal to `base` or below it.

@@ -38,6 +38,9 @@ import Testing
         #expect(warnings(["unshare mount", "mount tmpfs /mnt/a size=1m", "cd /", "mount tmpfs mnt"]) == [
             "2:1: this mount is covered by the mount at line 4 on /mnt, a parent of its target: while that one is mounted, no path in the sandbox leads to this one (mount(8): a mount hides what was at its target)",
         ])
+        // On one line (a `-c` script) the other command is named by its column.
+        #expect(warnings(["unshare mount; mount tmpfs /mnt; mount tmpfs /mnt"]).first?
+            .hasPrefix("1:16: this mount is covered by the mount at column 34 on the same target") == true)
         // Paths compare on the host: after `chroot /r`, /mnt is /r/mnt.
         #expect(warnings(["unshare mount", "mount tmpfs /r/mnt", "chroot /r", "mount tmpfs /mnt"]).first?
             .hasPrefix("2:1: this mount is covered by the mount at line 4 on the same target") == true)
