@@ -36,6 +36,8 @@ public enum CommandKind: Sendable, Equatable {
     case setVerify(Bool)
     /// `step CMD ARGS...`: `exec`, held after each step.
     case step([String])
+    /// `set lint on|off`: a setting of the session, not of the plan (Lint.swift).
+    case setLint(Bool)
 }
 
 /// What a plan command adds to the plan. The validator folds these into a `Plan`.

@@ -22,6 +22,7 @@ public enum CommandID: String, CaseIterable, Sendable {
     case verify
     case setVerify = "set verify"
     case step
+    case setLint = "set lint"
 
     /// How the command is typed: `set hostname`, `exec`.
     public var name: String { rawValue }
@@ -143,7 +144,7 @@ extension CommandID {
             return Needs()
         case .jobs, .fg, .bg:
             return Needs()
-        case .verify, .setVerify, .step:
+        case .verify, .setVerify, .step, .setLint:
             return Needs()
         }
     }
@@ -278,6 +279,10 @@ extension CommandID {
             return .init(self, "step CMD ARGS...",
                          "run CMD as exec does, but hold the sandbox after each step: cfsh prints the step, its line and the sandbox's PID, and asks next, continue or abort (abort tears it down)",
                          example: "step /bin/sh", arguments: [.program, .plannedPath], repeats: true)
+        case .setLint:
+            return .init(self, "set lint on|off",
+                         "warnings (on, the default): a mount covered by a later one or left outside the new root, a pid namespace without its own /proc, a chroot root can leave, a step with no effect; each once per place, before the commands run",
+                         example: "set lint off", arguments: [.choice(["on", "off"])])
         }
     }
 

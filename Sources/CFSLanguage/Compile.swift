@@ -3,7 +3,8 @@
 /// into either diagnostics or the actions to run, each carrying what it needs. The CLI,
 /// the interactive shell and the fuzz target call it; running is a loop over the
 /// actions (cfsh's Runner.swift). There is no second checker: what passes here is what
-/// runs, and nothing runs when anything is reported.
+/// runs, and nothing runs when an error is reported. Warnings (Lint.swift) come back
+/// beside the errors; they never stop a run.
 
 /// One thing to do, with everything it needs.
 public enum Action: Sendable {
@@ -27,6 +28,7 @@ public enum Action: Sendable {
     /// `step CMD ARGS...`: run as `exec`, the child held after each step (answers: `next`,
     /// `continue`, `abort`).
     case step(plan: Plan, argv: [String], location: SourceLocation)
+    case setLint(Bool)
 }
 
 public struct Compilation: Sendable {
@@ -35,8 +37,13 @@ public struct Compilation: Sendable {
     /// Where each action's command is, one per action (a `load`ed file's, at its `load`
     /// line): `cfsh --lesson` runs the actions of a section of the file at a time.
     public var actionLocations: [SourceLocation] = []
-    /// In source order, at most `maxDiagnostics` and one "too many errors".
+    /// The errors, in source order, at most `maxDiagnostics` and one "too many errors".
     public var diagnostics: [Diagnostic] = []
+    /// The warnings (Lint.swift), in source order, each once; none while lint is off.
+    public var warnings: [Diagnostic] = []
+    /// Errors and warnings together in source order: what `cfsh -n` and a script print
+    /// before anything runs.
+    public var reported: [Diagnostic] = []
     /// The plan after the text (with its planned root): the shell keeps it as its plan
     /// when there are no diagnostics; a script starts from an empty one.
     public var state: PlanBuilder
@@ -79,9 +86,12 @@ let maxLoadDepth = 8
 /// Compiles `bytes` (named `file` in messages) onto `state`. `firstLine` numbers the
 /// text's first line (the shell counts lines across a session). With `host` nil no
 /// host fact is checked and `load` cannot read (the child's decoder, some tests).
+/// `lint`: whether warnings are on where the text starts (`set lint on|off` in the text
+/// changes it from there; the session keeps it through the `.setLint` action).
 public func compile(_ bytes: [UInt8], file: String, context: ExpansionContext, onto state: PlanBuilder,
-                    host: HostFacts?, firstLine: Int = 1) -> Compilation {
+                    host: HostFacts?, firstLine: Int = 1, lint: Bool = true) -> Compilation {
     var compiler = Compiler(state: state, host: host, context: context)
+    compiler.lint = lint
     compiler.compile(bytes, file: file, firstLine: firstLine, loadDepth: 0, at: nil, floor: 0)
     return compiler.finish()
 }
@@ -99,6 +109,8 @@ private struct Compiler {
     var execStatus: Int32?
     var sources = SourceFiles()
     var lastExec: [String]?
+    var lint = true
+    var warned: [(key: SourceLocation, diagnostic: Diagnostic)] = []
 
     init(state: PlanBuilder, host: HostFacts?, context: ExpansionContext) {
         self.state = state
@@ -124,6 +136,9 @@ private struct Compiler {
             defer { while actionLocations.count < actions.count { actionLocations.append(key) } }
             switch command.kind {
             case .plan(let p):
+                if lint, case .unshare(let list) = p, let w = unshareWarning(list, to: state.plan, at: command.location) {
+                    warn(w, key: key)
+                }
                 for d in state.add(p, at: command.location, host: host) { report(d, key: key) }
             case .reset where loadDepth > 0:
                 while state.count > floor { _ = state.undo() }
@@ -134,6 +149,7 @@ private struct Compiler {
             case _ where loadDepth > 0: continue
             case .exec(let argv), .step(let argv):
                 lastExec = argv
+                lintRun(at: command.location, key: key)
                 if let host, let problem = commandProblem(argv, searchPath: state.searchPath,
                                                           view: state.view, host: host) {
                     found.append((key, Diagnostic(problem.message, at: command.location)))
@@ -168,8 +184,45 @@ private struct Compiler {
                 }
                 actions.append(.verify(plan: state.plan, pid: pid, argv: argv, location: command.location))
             case .setVerify(let on): actions.append(.setVerify(on))
+            case .setLint(let on):
+                lint = on
+                actions.append(.setLint(on))
             }
         }
+    }
+
+    /// The warnings of running the plan as it is at an `exec` or `step`.
+    mutating func lintRun(at location: SourceLocation, key: SourceLocation) {
+        guard lint else { return }
+        for w in runWarnings(state.plan, exec: location, startingDirectory: startingDirectory, host: host) {
+            warn(w, key: key)
+        }
+        lintSteps()
+    }
+
+    /// The warnings of the plan's steps as they are now.
+    mutating func lintSteps() {
+        guard lint else { return }
+        let context = self.context
+        for w in stepWarnings(state.plan, startingDirectory: startingDirectory,
+                              environment: { context.environmentValue($0) }, host: host) {
+            warn(w, key: w.location)
+        }
+    }
+
+    var startingDirectory: String { host?.startingView.cwd ?? "/" }
+
+    /// One warning per source location (the steps are linted at every `exec` and at the
+    /// end; a file loaded twice has its steps twice), and at most `maxDiagnostics`, then
+    /// one line that says there are more.
+    mutating func warn(_ d: Diagnostic, key: SourceLocation) {
+        if warned.count > maxDiagnostics || warned.contains(where: { $0.diagnostic.location == d.location }) { return }
+        if warned.count == maxDiagnostics {
+            warned.append((key, Diagnostic("more warnings than \(maxDiagnostics); not shown", at: d.location,
+                                           fix: "fix these first, or 'set lint off'", severity: .warning)))
+        }
+        if warned.count > maxDiagnostics { return }
+        warned.append((key, d))
     }
 
     mutating func report(_ d: Diagnostic, key: SourceLocation) {
@@ -199,14 +252,18 @@ private struct Compiler {
             sources = inner.sources
             found += inner.found
             scriptErrors += inner.scriptErrors
+            for w in inner.warned { warn(w.diagnostic, key: w.key) }
         }
     }
 
     /// Orders and caps the diagnostics; fills in `explain`'s default command.
-    func finish() -> Compilation {
+    mutating func finish() -> Compilation {
+        lintSteps()
         var result = Compilation(state: state)
         result.sources = sources
+        result.warnings = ordered(warned)
         if found.isEmpty {
+            result.reported = result.warnings
             result.actions = actions.map { action in
                 if case .explain(let plan, nil) = action, let lastExec { return .explain(plan: plan, argv: lastExec) }
                 return action
@@ -214,19 +271,28 @@ private struct Compiler {
             result.actionLocations = actionLocations
             return result
         }
-        let ordered = found.enumerated().sorted { a, b in
+        var errors = found.enumerated().sorted { a, b in
+            let (x, y) = (a.element.key, b.element.key)
+            return (x.line, x.column, a.offset) < (y.line, y.column, b.offset)
+        }.map(\.element)
+        // The parser's own cap may already have added its "too many errors" line.
+        if errors.count > maxDiagnostics + 1 {
+            let last = errors[maxDiagnostics]
+            errors = Array(errors.prefix(maxDiagnostics))
+            errors.append((last.key, Diagnostic("too many errors (more than \(maxDiagnostics)); stopping here",
+                                                at: last.diagnostic.location)))
+        }
+        result.diagnostics = errors.map(\.diagnostic)
+        result.reported = ordered(warned + errors)
+        result.status = scriptErrors == 0 ? (execStatus ?? 2) : 2
+        return result
+    }
+
+    /// In source order (a loaded file's at its `load`), stable.
+    private func ordered(_ list: [(key: SourceLocation, diagnostic: Diagnostic)]) -> [Diagnostic] {
+        list.enumerated().sorted { a, b in
             let (x, y) = (a.element.key, b.element.key)
             return (x.line, x.column, a.offset) < (y.line, y.column, b.offset)
         }.map(\.element.diagnostic)
-        // The parser's own cap may already have added its "too many errors" line.
-        if ordered.count > maxDiagnostics + 1 {
-            result.diagnostics = Array(ordered.prefix(maxDiagnostics))
-            result.diagnostics.append(Diagnostic("too many errors (more than \(maxDiagnostics)); stopping here",
-                                                 at: ordered[maxDiagnostics].location))
-        } else {
-            result.diagnostics = ordered
-        }
-        result.status = scriptErrors == 0 ? (execStatus ?? 2) : 2
-        return result
     }
 }

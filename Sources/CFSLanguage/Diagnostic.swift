@@ -1,5 +1,6 @@
-/// One error, with where it is and, when there is one, how to fix it. A value: the
-/// lexer, parser and plan builder return these; `render` turns one into text.
+/// One error or warning, with where it is and, when there is one, how to fix it. A
+/// value: the lexer, parser, plan builder and lint (Lint.swift) return these; `render`
+/// turns one into text.
 public struct Diagnostic: Error, Sendable, Equatable, CustomStringConvertible {
     public var location: SourceLocation
     public var message: String
@@ -9,24 +10,35 @@ public struct Diagnostic: Error, Sendable, Equatable, CustomStringConvertible {
     /// For a kernel error: which of the man page's causes holds here, with its fix, as
     /// the engine found it (Sandbox/KernelErrors.swift). Rendered as a `note:` line.
     public var cause: String?
+    public var severity: Severity
 
-    public init(_ message: String, at location: SourceLocation, fix: String? = nil, cause: String? = nil) {
+    /// An error stops the text from running (exit 2); a warning never stops a run nor
+    /// changes an exit status (`set lint off` silences warnings).
+    public enum Severity: String, Sendable, Equatable {
+        case error, warning
+    }
+
+    public init(_ message: String, at location: SourceLocation, fix: String? = nil, cause: String? = nil,
+                severity: Severity = .error) {
         self.location = location
         self.message = message
         self.fix = fix
         self.cause = cause
+        self.severity = severity
     }
 
     public init(location: SourceLocation, message: String, fix: String? = nil) {
         self.init(message, at: location, fix: fix)
     }
 
-    public var description: String { "\(location): error: \(message)" }
+    public var isWarning: Bool { severity == .warning }
+
+    public var description: String { "\(location): \(severity.rawValue): \(message)" }
 }
 
 /// Renders clang-style:
 ///
-///     FILE:LINE:COL: error: MESSAGE
+///     FILE:LINE:COL: error: MESSAGE      (or `warning:`)
 ///     <source line>
 ///           ^
 ///     FILE:LINE:COL: note: FIX
@@ -35,7 +47,7 @@ public struct Diagnostic: Error, Sendable, Equatable, CustomStringConvertible {
 /// `sourceLine` is the text of the line (nil when unknown: no source and caret lines).
 /// Very long lines are shown as a window around the column.
 public func render(_ d: Diagnostic, sourceLine: String?) -> String {
-    var out = "\(d.location): error: \(d.message)\n"
+    var out = "\(d.location): \(d.severity.rawValue): \(d.message)\n"
     if let sourceLine {
         let (shown, caretPad) = caretLine(sourceLine, column: d.location.column)
         out += shown + "\n" + caretPad + "^\n"

@@ -110,6 +110,10 @@ struct Parser {
             rest.removeFirst()
             usage = "set verify"
             kind = .setVerify(try onOff())
+        case "set" where rest.first?.text == "lint":
+            rest.removeFirst()
+            usage = "set lint"
+            kind = .setLint(try onOff())
         case "fg", "bg":
             // `fg 2` or, as sh writes it, `fg %2`.
             var job: Int?

@@ -23,7 +23,8 @@ struct Completer {
         var state = state
         if segments.count > 1 {
             let before = segments.dropLast().joined(separator: ";")
-            state = compile(Array(before.utf8), file: "<completion>", context: context, onto: state, host: host).state
+            state = compile(Array(before.utf8), file: "<completion>", context: context, onto: state, host: host,
+                            lint: false).state
         }
         var words = segment.split(whereSeparator: { $0 == " " || $0 == "\t" }).map(String.init)
         let partial = (segment.last.map { $0 == " " || $0 == "\t" } ?? true) ? "" : (words.popLast() ?? "")

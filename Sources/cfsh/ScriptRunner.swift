@@ -14,8 +14,8 @@ enum ScriptRunner {
         var session = Session(context: context)
         let compiled = session.compile(bytes, file: file)
         session.sources = compiled.sources
+        session.report(compiled)
         if !compiled.diagnostics.isEmpty {
-            session.report(compiled.diagnostics)
             return compiled.status
         }
         if checkOnly { return 0 }

@@ -20,8 +20,11 @@ struct Session {
     /// The interactive shell's stopped and background sandboxes (Jobs.swift); nil for
     /// scripts, which never stop a sandbox of their own.
     var jobs: JobTable?
-    /// The `chroot` steps already warned about (`warnIfChrootIsEscapable`).
-    var warnedChroots: [SourceLocation] = []
+    /// `set lint on|off`: whether `compile` gives warnings (Lint.swift).
+    var lint = true
+    /// Where the warnings already printed are: one warning per source location, however
+    /// often its line is compiled again (a `load`ed file, the plan at each typed line).
+    var warned: [SourceLocation] = []
     /// `set verify on`: every exec's sandbox is verified while its command runs (Verifying.swift).
     var verifyEachExec = false
 
@@ -37,7 +40,8 @@ struct Session {
     /// Compiles `bytes` onto the current plan: the one entry to the checker for
     /// scripts, `-c`, standard input, `cfsh run` and every line typed at the prompt.
     func compile(_ bytes: [UInt8], file: String, firstLine: Int = 1) -> Compilation {
-        CFSLanguage.compile(bytes, file: file, context: context, onto: state, host: host, firstLine: firstLine)
+        CFSLanguage.compile(bytes, file: file, context: context, onto: state, host: host, firstLine: firstLine,
+                            lint: lint)
     }
 
     /// Runs the actions in order; stops at `quit`/`exit`.
@@ -52,7 +56,6 @@ struct Session {
     private mutating func run(_ action: Action) -> Flow {
         switch action {
         case .exec(let plan, let argv, let location):
-            warnIfChrootIsEscapable(plan)
             var options = RunOptions()
             options.terminalFD = terminalFD
             let verified = verifyEachExec ? verifyWhileRunning(plan, argv: argv, options: &options) : nil
@@ -99,6 +102,8 @@ struct Session {
             verify(plan, pid: pid, argv: argv, location: location)
         case .setVerify(let on):
             verifyEachExec = on
+        case .setLint(let on):
+            lint = on
         case .step(let plan, let argv, let location):
             step(plan, argv: argv, location: location)
         }
@@ -129,36 +134,18 @@ struct Session {
         return Diagnostic(failure.message, at: at, cause: failure.cause)
     }
 
-    /// A plan that isolates with `chroot` while the command keeps root's CAP_SYS_CHROOT:
-    /// root can leave a chroot (chroot(2), NOTES: it "is not intended to be used for any
-    /// kind of security"; mkdir, chroot into it, `cd ..` up to the real root, chroot
-    /// ".") — `pivot_root` detaches the old root and cannot be left that way. One line
-    /// on stderr, once per `chroot` step in a session, when a plan with it is run.
-    /// Here, not in `compile`: its diagnostics are errors that stop the run, and a
-    /// warning kind would change every consumer (`-n`, the prompt, `load`, the fuzzer)
-    /// for one message; the run is where the plan's steps and their locations meet.
-    /// Not warned: a plan with `pivot_root`, or whose command cannot chroot (`set user`
-    /// to a uid other than 0, or sys_chroot removed by a `cap` step).
-    mutating func warnIfChrootIsEscapable(_ plan: Plan) {
-        var chroot: PlanStep?
-        for step in plan.steps {
-            switch step.action {
-            case .chroot: chroot = chroot ?? step
-            case .pivotRoot: return
-            case .capDrop(.all): return
-            case .capDrop(.some(let list)) where list.contains { $0.name == "sys_chroot" }: return
-            case .capKeep(.some(let list)) where !list.contains { $0.name == "sys_chroot" }: return
-            default: break
+    /// What `compile` found, errors and warnings in source order; a warning where one
+    /// was already printed in this session is not printed again.
+    mutating func report(_ compiled: Compilation) {
+        var fresh: [Diagnostic] = []
+        for diagnostic in compiled.reported {
+            if diagnostic.isWarning {
+                if warned.contains(diagnostic.location) { continue }
+                warned.append(diagnostic.location)
             }
+            fresh.append(diagnostic)
         }
-        if let user = plan.user, user.uid != 0 { return }
-        guard let chroot, !warnedChroots.contains(chroot.location) else { return }
-        warnedChroots.append(chroot.location)
-        // Concatenation, not interpolation: this runs before every such sandbox starts.
-        let at = chroot.location
-        Output.err(at.file + ":" + String(at.line) + ":" + String(at.column)
-                   + ": warning: chroot can be left by root in the sandbox (chroot(2));"
-                   + " use 'pivot_root DIR' to isolate the root\n")
+        report(fresh)
     }
 
     func report(_ diagnostics: [Diagnostic]) {

@@ -109,8 +109,8 @@ enum Shell {
         while lines.count < number - 1 { lines.append("") }
         lines = Array(lines.prefix(number - 1)) + (compiled.sources[file] ?? [])
         session.sources[file] = lines
+        session.report(compiled)
         if !compiled.diagnostics.isEmpty {
-            session.report(compiled.diagnostics)
             session.lastStatus = compiled.status
             return .next
         }

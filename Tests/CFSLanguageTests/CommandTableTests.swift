@@ -49,7 +49,7 @@ import Testing
             }
         }
         #expect(commandWords.contains("cd"))
-        #expect(subcommands(of: "set") == ["hostname", "domainname", "env", "user", "trace", "init", "verify"])
+        #expect(subcommands(of: "set") == ["hostname", "domainname", "env", "user", "trace", "init", "verify", "lint"])
     }
 
     @Test func needsInHelpAreTheCheckersNeeds() {

@@ -130,7 +130,7 @@ import Testing
     }
 
     @Test func helpTopics() {
-        #expect(helpEntries(for: "set").count == 7)
+        #expect(helpEntries(for: "set").count == 8)
         #expect(helpEntries(for: "cd").first?.id == .chdir)
         #expect(helpEntries(for: "nope").isEmpty)
     }

@@ -62,7 +62,14 @@ struct FakeHost: HostFacts {
         }
     }
 
-    func listDirectory(_ path: String, in view: RootView) -> [DirectoryEntry]? { nil }
+    /// The entries of a directory of `files`, one level down.
+    func listDirectory(_ path: String, in view: RootView) -> [DirectoryEntry]? {
+        let inside = normalised(view.inside(path))
+        guard let hostPath = view.hostPath(inside), hostPath == "/" || files[hostPath] == .directory else { return nil }
+        let prefix = hostPath == "/" ? "/" : hostPath + "/"
+        return files.keys.filter { $0.hasPrefix(prefix) && !$0.dropFirst(prefix.count).contains("/") }
+            .map { DirectoryEntry(name: String($0.dropFirst(prefix.count)), isDirectory: files[$0] == .directory) }
+    }
 
     func readScript(_ path: String) -> ScriptFile {
         scripts[path].map { .read(Array($0.utf8)) } ?? .failed(reason: "No such file or directory")

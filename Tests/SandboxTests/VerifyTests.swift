@@ -400,7 +400,7 @@ struct VerifyIntegrationTests {
                 """], marker: marker)
             #expect(run.status == 0, "\(run.stderr)")
             // `sleep 0.3` is checked while it runs; `true` may be gone first (then one line says so).
-            // (After the one-line warning that chroot can be left: Session.swift.)
+            // (After lint's warning that chroot can be left: CFSLanguage/Lint.swift.)
             #expect(run.stderr.contains("\nverify ") && run.stderr.contains("20 of 20 as planned"), "\(run.stderr)")
             #expect(!run.stderr.contains("✗"), "\(run.stderr)")
         }

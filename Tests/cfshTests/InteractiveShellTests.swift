@@ -154,6 +154,34 @@ import TestSupport
         }
     }
 
+    /// Lint at the prompt: a warning is printed for the line typed, once per place in
+    /// the source however often the plan is compiled again (a second exec, a file
+    /// loaded twice), and `set lint off` silences the next ones.
+    @Test func eachWarningIsPrintedOnceAndSetLintOffSilencesThem() throws {
+        try withShell { shell, home in
+            let file = home + "/noop.cfs"
+            _ = FileManager.default.createFile(atPath: file, contents: Data("unset env CFSH_NEVER_SET\n".utf8))
+            func count(_ text: String, _ screen: String) -> Int { screen.components(separatedBy: text).count - 1 }
+            // Each line typed once its prompt is back (nothing typed ahead of an exec).
+            var prompts = 1
+            for line in ["unshare mount; chroot \(TestHost.rootfs)", "exec true", "exec true", "load \(file)", "load \(file)"] {
+                try shell.type(line)
+                prompts += 1
+                _ = try shell.waitFor("prompt \(prompts)") { screen in
+                    screen.split(separator: "\n").filter { $0.hasPrefix("cfs") }.count == prompts
+                        && screen.split(separator: "\n").last?.hasPrefix("cfs") == true
+                }
+            }
+            try shell.type("print done")
+            var screen = try shell.waitFor("done") { $0.contains("\ndone\n") }
+            #expect(count("<stdin>:1:16: warning: chroot can be left", screen) == 1, "\(screen)")
+            #expect(count("noop.cfs:1:1: warning: 'unset env CFSH_NEVER_SET'", screen) == 1, "\(screen)")
+            try shell.type("reset; set lint off; unshare mount; chroot \(TestHost.rootfs); exec true; print quiet")
+            screen = try shell.waitFor("quiet") { $0.contains("\nquiet\n") }
+            #expect(count("warning:", screen) == 2, "\(screen)")
+        }
+    }
+
     @Test func ctrlCCancelsTheLineAndCtrlDLeaves() throws {
         try withShell { shell, _ in
             try shell.type("unshare ut", enter: false)

@@ -40,12 +40,15 @@ public func fuzzOneInput(_ data: UnsafePointer<UInt8>, _ size: Int) -> CInt {
     // The one compile function the CLI and the shell call, rootless and as root.
     let host = FuzzHost(isRoot: size % 2 == 0)
     let compiled = compile(bytes, file: "fuzz", context: context, onto: PlanBuilder(view: host.startingView), host: host)
-    for d in compiled.diagnostics {
+    for d in compiled.reported {
         _ = render(d, sourceLine: compiled.sources[d.location.file].flatMap { lines in
             lines.indices.contains(d.location.line - 1) ? lines[d.location.line - 1] : nil
         })
     }
     check(compiled.diagnostics.isEmpty || compiled.actions.isEmpty, "actions despite diagnostics")
+    check(compiled.diagnostics.allSatisfy { !$0.isWarning } && compiled.warnings.allSatisfy(\.isWarning),
+          "a warning among the errors, or an error among the warnings")
+    check(compiled.reported.count == compiled.diagnostics.count + compiled.warnings.count, "reported lost one")
 
     // A plan from whatever commands are acceptable (each tried on a copy, as compile
     // does), to check the canonical text of plans of every shape.
