@@ -21,8 +21,9 @@ struct KernelErrorsIntegrationTests {
     }
 
     /// The note line under the error (the second `file:line:col:` line).
+    /// The first note of the error (lint's warnings, printed before the run, have notes too).
     func note(_ stderr: String) -> String? {
-        stderr.split(separator: "\n").first { $0.contains(": note: ") }
+        stderr.split(separator: "\n").drop { !$0.contains(": error: ") }.first { $0.contains(": note: ") }
             .map { String($0[$0.range(of: ": note: ")!.upperBound...]) }
     }
 
