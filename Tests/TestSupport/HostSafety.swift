@@ -214,7 +214,13 @@ public struct HostSnapshot: Equatable {
             diff("cgroup directories", before.cgroups.filter { cgroups.contains($0) || $0.split(separator: "/").last?.hasPrefix("cfsh") == true },
                  cgroups),
             diff("network links", before.links, links),
-            diff("the test runner's open descriptors", before.descriptors, descriptors),
+            // A socket the runner closed meanwhile is not a leak: Foundation's `Process`
+            // makes a socket pair per run and closes it on a queue of its own some time
+            // after the process ended (it failed the first sandbox test of a runner now
+            // and then: "removed [25 -> socket:[…]]"). A sandbox cannot close the runner's
+            // descriptors; what it could do, leave one open here, is an addition.
+            diff("the test runner's open descriptors",
+                 before.descriptors.filter { descriptors.contains($0) || !$0.contains(" -> socket:[") }, descriptors),
             diff("the read-only canary directory", before.canary, canary),
             diff("the shared test rootfs " + TestHost.rootfs, before.sharedRootfs, sharedRootfs),
         ].compactMap { $0 }
