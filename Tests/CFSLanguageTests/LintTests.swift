@@ -235,3 +235,15 @@ import Testing
         #expect(result.diagnostics.isEmpty)
     }
 }
+
+/// The path normalisation lint compares targets with (rewritten over bytes for start-up).
+@Suite struct LexicalNormalisationTests {
+    @Test(arguments: [
+        ("/", "/"), ("", "/"), ("//", "/"), ("/a/b", "/a/b"), ("/a//b/", "/a/b"), ("/a/./b/.", "/a/b"),
+        ("/a/b/..", "/a"), ("/a/../..", "/"), ("/../a", "/a"), ("/a/..b/.c", "/a/..b/.c"),
+        ("/é/ü/../ß", "/é/ß"), ("/r/proc/../tmp", "/r/tmp"),
+    ])
+    func normalisesAsTheKernelWouldWithoutSymlinks(_ path: String, _ expected: String) {
+        #expect(lexicallyNormalised(path) == expected)
+    }
+}
