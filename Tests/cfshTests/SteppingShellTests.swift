@@ -8,7 +8,7 @@ import TestSupport
 /// as it was (withShell checks the host snapshot and leftovers around it).
 extension InteractiveShellTests {
     @Test func stepHoldsTheSandboxAfterEachStepUntilNextContinueOrAbort() throws {
-        guard TestHost.available else { return }  // makes the tests' rootfs
+        try requireHost(.tmux)  // (also makes the tests' rootfs)
         try withShell { shell, _ in
             try shell.type("unshare uts pid mount")
             try shell.type("set hostname held")

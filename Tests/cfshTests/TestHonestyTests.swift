@@ -37,4 +37,19 @@ import Testing
         }
         #expect(found.isEmpty, "use .needs(...) and requireHost instead:\n\(found.joined(separator: "\n"))")
     }
+
+    /// The plainest way to pass without running: `guard <host fact> else { return }`
+    /// (two had stayed: a step test returning when the test rootfs could not be made,
+    /// a verify test returning when unshare(1) was missing).
+    @Test func noTestReturnsEarlyOnAHostFact() throws {
+        let facts = ["TestHost.available", "isExecutableFile", "Tmux.available", "unmetReason", "geteuid()"]
+        var found: [String] = []
+        for (name, text) in try Self.sources() where name != "TestSupport/TestHost.swift" && name != "cfshTests/TestHonestyTests.swift" {
+            for (number, line) in text.split(separator: "\n", omittingEmptySubsequences: false).enumerated()
+            where line.contains("guard ") && line.contains("else { return") && facts.contains(where: line.contains) {
+                found.append("\(name):\(number + 1): \(line.trimmingCharacters(in: .whitespaces))")
+            }
+        }
+        #expect(found.isEmpty, "use requireHost instead:\n\(found.joined(separator: "\n"))")
+    }
 }
