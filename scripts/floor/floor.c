@@ -85,6 +85,8 @@ struct plan {
     int mounts;       // some step changes the mount table
 };
 
+// capabilities(7) in kernel number order: the same list as CFSLanguage's
+// Capability.names (the floor is C on its own; FloorTableTests keeps the two equal).
 static const char *cap_names[] = {
     "chown", "dac_override", "dac_read_search", "fowner", "fsetid", "kill", "setgid",
     "setuid", "setpcap", "linux_immutable", "net_bind_service", "net_broadcast",
