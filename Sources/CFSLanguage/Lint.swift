@@ -195,9 +195,11 @@ private struct MountWalk {
     }
 
     /// A path as written, made absolute inside the root and then on the host.
+    /// (RootView's `inside` and `hostPath` join the paths; only the normalising is lint's,
+    /// since lint follows past mounts lexically, where RootView stops.)
     func hostPath(_ written: String) -> String {
-        let inside = lexicallyNormalised(written.hasPrefix("/") ? written : cwd + "/" + written)
-        return root == "/" ? inside : (inside == "/" ? root : root + inside)
+        let view = RootView(root: root, cwd: cwd)
+        return view.hostPath(lexicallyNormalised(view.inside(written))) ?? root
     }
 
     /// More mounts than this at once are not followed (each mount is compared with every
@@ -217,8 +219,7 @@ private struct MountWalk {
             }
             switch step.action {
             case .chdir(let directory):
-                let inside = directory.hasPrefix("/") ? directory : cwd + "/" + directory
-                cwd = lexicallyNormalised(inside)
+                cwd = lexicallyNormalised(RootView(root: root, cwd: cwd).inside(directory))
             case .chroot(let directory), .pivotRoot(let directory):
                 let newRoot = hostPath(directory)
                 for placed in visible where !related(placed.target, newRoot) {
