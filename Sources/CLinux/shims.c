@@ -8,6 +8,7 @@
 #include <net/if.h>
 #include <linux/sched.h>
 #include <signal.h>
+#include <stdbool.h>
 #include <string.h>
 #include <sys/ioctl.h>
 #include <sys/prctl.h>
@@ -263,6 +264,33 @@ char **_swift_stdlib_getUnsafeArgvArgc(int *outArgLen) {
     }
     *outArgLen = 0;
     return empty;
+}
+
+// Swift's crash backtracer, left out of the static link.
+//
+// The runtime's Backtrace.cpp has a static constructor that, in every process, reads
+// SWIFT_BACKTRACE and looks for the `swift-backtrace` helper beside the binary
+// (libexec/swift/linux, bin, …: eight stat(2) calls and a readlink(2), 0.04 ms per start
+// in scripts/profile, and cfsh starts twice per sandbox). scripts/install puts the
+// static cfsh in PREFIX/bin alone: unless a Swift toolchain shares that prefix, the
+// helper is not found and the backtracer turns itself off anyway.
+// Two references pull that file into a static link: this settings record, read by
+// Errors.cpp (swift_reportError asks whether the backtracer is on), and the thunk test
+// that swiftrt.o keeps alive for the helper to call in a crashed process. Defined here
+// (settings all zero: off; no symbol is a thunk to a helper that is never started), the
+// linker never pulls Backtrace.cpp, its constructor does not run, and a fatal error
+// prints the runtime's own message, as it does when the helper is missing. (In a
+// dynamic link the runtime's own copies are used: these are hidden, so the program's
+// do not take the place of libswiftCore.so's exported thunk test.) If a
+// future runtime needed anything else from that file, the static link would fail with
+// a duplicate symbol rather than silently change. BuildShapeTests checks that a start
+// makes none of those calls.
+__attribute__((visibility("hidden"), aligned(16))) char _swift_backtraceSettings[0x58];
+
+__attribute__((visibility("hidden")))
+bool _swift_backtrace_isThunkFunction(const char *mangledName) {
+    (void)mangledName;
+    return false;
 }
 
 #include <stdio.h>

@@ -38,4 +38,32 @@ import TestSupport
         #expect(elf.range(of: Data("10Foundation".utf8)) == nil, "the release cfsh links Foundation")
         #expect(elf.range(of: Data("_swift_stdlib".utf8)) != nil, "not a Swift binary?")
     }
+
+    /// The Swift runtime's own start-up work that cfsh leaves out of its static link
+    /// (Sources/CLinux/shims.c): the crash backtracer's search for `swift-backtrace`
+    /// beside the binary, and CommandLine's search for argv through /proc/self/maps.
+    /// `strace -f` of a start (strace(1)) names every file the start looks at; glibc's
+    /// own readlink of /proc/self/exe stays (static glibc asks it for $ORIGIN).
+    @Test(.needs(.strace)) func aStartDoesNotRunTheRuntimesSearches() throws {
+        try requireHost(.releaseBinary)
+        try requireHost(.strace)
+        let trace = FileManager.default.temporaryDirectory.appendingPathComponent("cfsh-start-\(getpid()).trace").path
+        defer { try? FileManager.default.removeItem(atPath: trace) }
+        let process = Process()
+        process.executableURL = URL(fileURLWithPath: "/usr/bin/strace")
+        process.arguments = ["-f", "-qq", "-o", trace, TestHost.cfsh, "--version"]
+        process.standardInput = FileHandle.nullDevice
+        process.standardOutput = FileHandle.nullDevice
+        process.standardError = FileHandle.nullDevice
+        try process.run()
+        process.waitUntilExit()
+        #expect(process.terminationStatus == 0)
+        let calls = TestHost.read(trace).split(separator: "\n").map(String.init)
+        #expect(calls.contains { $0.contains("execve(") }, "strace saw no start: \(calls.prefix(3))")
+        let searches = calls.filter {
+            $0.contains("swift-backtrace") || $0.contains("libexec/swift") || $0.contains("/proc/self/maps")
+        }
+        #expect(searches.isEmpty, "the runtime's searches ran at start: \(searches)")
+        #expect(calls.filter { $0.contains("stat") }.isEmpty, "a start looks at files: \(calls.filter { $0.contains("stat") })")
+    }
 }
