@@ -36,6 +36,109 @@ static void cfs_report_clone_failure(int fd, int err, const char *step) {
     (void)unused;
 }
 
+// The header's clone flags are the kernel's (it cannot include <linux/sched.h>, which
+// Swift's Glibc module does not export, so it spells them out): checked at build time.
+_Static_assert(CFS_CLONE_NEWNS == CLONE_NEWNS && CFS_CLONE_NEWCGROUP == CLONE_NEWCGROUP
+               && CFS_CLONE_NEWUTS == CLONE_NEWUTS && CFS_CLONE_NEWIPC == CLONE_NEWIPC
+               && CFS_CLONE_NEWUSER == CLONE_NEWUSER && CFS_CLONE_NEWPID == CLONE_NEWPID
+               && CFS_CLONE_NEWNET == CLONE_NEWNET && CFS_CLONE_NEWTIME == CLONE_NEWTIME
+               && CFS_CLONE_VM == CLONE_VM && CFS_CLONE_VFORK == CLONE_VFORK
+               && CFS_CLONE_CLEAR_SIGHAND == CLONE_CLEAR_SIGHAND,
+               "CLinux.h's clone flags differ from <linux/sched.h>");
+
+// What the new process does between clone3 and execve, in either way of cloning below.
+struct cfs_reexec {
+    const char *path;
+    char *const *argv;
+    char *const *envp;
+    const int *inherit;
+    int inherit_count;
+    int error_fd;
+    int session_mode;
+    const int *maps_fds;
+    int become_root;
+    pid_t parent;            // taken before clone: what getppid() must still say
+    const sigset_t *mask;    // the caller's signal mask, restored just before execve
+};
+
+static int cfs_reexec_child(void *argument) {
+    const struct cfs_reexec *a = argument;
+    // Interactive: a process group of its own, handed the terminal (Terminal.swift).
+    // Otherwise a new session, with no controlling terminal: TIOCSTI on an inherited
+    // terminal fd then fails (EPERM: tty_ioctl(4), "Faking input" needs the
+    // caller's own controlling terminal), so the sandbox cannot push keystrokes into
+    // the caller's shell (bubblewrap CVE-2017-5226, `bwrap --new-session`).
+    if (a->session_mode == 1) setpgid(0, 0);
+    else if (a->session_mode == 2) setsid();
+    if (a->maps_fds) {
+        // Our copy of the write end would keep the pipe open: no EOF, ever.
+        close(a->maps_fds[1]);
+        char mapped;
+        ssize_t n;
+        do { n = read(a->maps_fds[0], &mapped, 1); } while (n < 0 && errno == EINTR);
+        if (n != 1) _exit(125);
+        // Become the namespace's root before execve, gid first (setresuid would
+        // take CAP_SETGID away): see the header.
+        if ((a->become_root & CFS_BECOME_ROOT_GID) && setresgid(0, 0, 0) != 0) {
+            cfs_report_clone_failure(a->error_fd, errno, "setresgid");
+            _exit(125);
+        }
+        if ((a->become_root & CFS_BECOME_ROOT_UID) && setresuid(0, 0, 0) != 0) {
+            cfs_report_clone_failure(a->error_fd, errno, "setresuid");
+            _exit(125);
+        }
+    }
+    // Die with cfsh (`bwrap --die-with-parent`): SIGKILL when the thread that cloned
+    // us ends, so a `kill -9` of cfsh takes the sandbox down (in a new PID
+    // namespace the init's death kills the rest: pid_namespaces(7)). Armed after the
+    // setres*id above, which clear it (prctl(2), PR_SET_PDEATHSIG); kept across the
+    // execve of cfsh (not set-user-ID, no file capabilities). If cfsh died before
+    // this line no signal will come: getppid() then names another process. In a
+    // new PID namespace getppid() is 0 either way (the parent is outside it); there
+    // the child finds EOF on the plan pipe instead and exits (Child.swift).
+    prctl(PR_SET_PDEATHSIG, SIGKILL, 0UL, 0UL, 0UL);
+    pid_t now = getppid();
+    if (now != 0 && now != a->parent) _exit(125);
+    for (int i = 0; i < a->inherit_count; i++) fcntl(a->inherit[i], F_SETFD, 0);
+    sigprocmask(SIG_SETMASK, a->mask, NULL);
+    execve(a->path, a->argv, a->envp);
+    cfs_report_clone_failure(a->error_fd, errno, "reexec");
+    _exit(125);
+}
+
+#if defined(__x86_64__)
+// clone3(2) with the new process on a stack of its own, where it calls fn(arg) and exits
+// with its result: the one thing a C function cannot do around a raw `syscall`, because
+// the new process starts on the new stack with no frame to return to. glibc has the
+// same helper (sysdeps/unix/sysv/linux/x86_64/clone3.S) but does not export it.
+// fn and arg are kept in r8/r9, which the syscall instruction preserves (only rax, rcx
+// and r11 change); the stack top clone3 gives the child is 16-byte aligned, so after
+// `call` fn sees the ABI's alignment.
+long cfs_clone3_call(struct clone_args *args, size_t size, int (*fn)(void *), void *arg);
+__asm__(
+    ".text\n"
+    ".globl cfs_clone3_call\n"
+    ".type cfs_clone3_call, @function\n"
+    "cfs_clone3_call:\n"
+    "    mov %rdx, %r8\n"
+    "    mov %rcx, %r9\n"
+    "    mov $435, %eax\n"          // SYS_clone3
+    "    syscall\n"
+    "    test %rax, %rax\n"
+    "    jz 1f\n"
+    "    ret\n"                     // the parent: the pid, or -errno
+    "1:  xor %ebp, %ebp\n"          // the child, on its own stack: no frames above
+    "    mov %r9, %rdi\n"
+    "    call *%r8\n"
+    "    mov %eax, %edi\n"
+    "    mov $60, %eax\n"           // SYS_exit
+    "    syscall\n"
+    "    hlt\n"
+    ".size cfs_clone3_call, .-cfs_clone3_call\n"
+    ".section .note.GNU-stack,\"\",@progbits\n"
+    ".text\n");
+#endif
+
 pid_t cfs_clone3_exec(uint64_t flags, const char *path, char *const argv[],
                       char *const envp[], const int *inherit, int inherit_count,
                       int error_fd, int session_mode, const int *maps_fds,
@@ -44,59 +147,41 @@ pid_t cfs_clone3_exec(uint64_t flags, const char *path, char *const argv[],
     sigfillset(&all);
     pthread_sigmask(SIG_SETMASK, &all, &old);
 
+    struct cfs_reexec reexec = {
+        path, argv, envp, inherit, inherit_count, error_fd, session_mode,
+        maps_fds, become_root, getpid(), &old
+    };
     struct clone_args args;
     memset(&args, 0, sizeof args);
     args.flags = flags;
     args.exit_signal = SIGCHLD;
-    // Taken before clone: what getppid() must still say once the death signal is armed.
-    pid_t parent = getpid();
-    long pid = syscall(SYS_clone3, &args, sizeof args);
-    if (pid == 0) {
-        // Interactive: a process group of its own, handed the terminal (Terminal.swift).
-        // Otherwise a new session, with no controlling terminal: TIOCSTI on an inherited
-        // terminal fd then fails (EPERM: tty_ioctl(4), "Faking input" needs the
-        // caller's own controlling terminal), so the sandbox cannot push keystrokes into
-        // the caller's shell (bubblewrap CVE-2017-5226, `bwrap --new-session`).
-        if (session_mode == 1) setpgid(0, 0);
-        else if (session_mode == 2) setsid();
-        if (maps_fds) {
-            // Our copy of the write end would keep the pipe open: no EOF, ever.
-            close(maps_fds[1]);
-            char mapped;
-            ssize_t n;
-            do { n = read(maps_fds[0], &mapped, 1); } while (n < 0 && errno == EINTR);
-            if (n != 1) _exit(125);
-            // Become the namespace's root before execve, gid first (setresuid would
-            // take CAP_SETGID away): see the header.
-            if ((become_root & CFS_BECOME_ROOT_GID) && setresgid(0, 0, 0) != 0) {
-                cfs_report_clone_failure(error_fd, errno, "setresgid");
-                _exit(125);
-            }
-            if ((become_root & CFS_BECOME_ROOT_UID) && setresuid(0, 0, 0) != 0) {
-                cfs_report_clone_failure(error_fd, errno, "setresuid");
-                _exit(125);
-            }
-        }
-        // Die with cfsh (`bwrap --die-with-parent`): SIGKILL when the thread that cloned
-        // us ends, so a `kill -9` of cfsh takes the sandbox down (in a new PID
-        // namespace the init's death kills the rest: pid_namespaces(7)). Armed after the
-        // setres*id above, which clear it (prctl(2), PR_SET_PDEATHSIG); kept across the
-        // execve of cfsh (not set-user-ID, no file capabilities). If cfsh died before
-        // this line no signal will come: getppid() then names another process. In a
-        // new PID namespace getppid() is 0 either way (the parent is outside it); there
-        // the child finds EOF on the plan pipe instead and exits (Child.swift).
-        prctl(PR_SET_PDEATHSIG, SIGKILL, 0UL, 0UL, 0UL);
-        pid_t now = getppid();
-        if (now != 0 && now != parent) _exit(125);
-        for (int i = 0; i < inherit_count; i++) fcntl(inherit[i], F_SETFD, 0);
-        sigprocmask(SIG_SETMASK, &old, NULL);
-        execve(path, argv, envp);
-        cfs_report_clone_failure(error_fd, errno, "reexec");
-        _exit(125);
+    long pid;
+#if defined(__x86_64__)
+    if (flags & CLONE_VM) {
+        // CLONE_VM|CLONE_VFORK (see the header): the child runs on this stack array,
+        // in this process's memory, while this thread is suspended until its execve.
+        char stack[16384] __attribute__((aligned(16)));
+        args.stack = (uint64_t)(uintptr_t)stack;
+        args.stack_size = sizeof stack;
+        pid = cfs_clone3_call(&args, sizeof args, cfs_reexec_child, &reexec);
+        if (pid < 0) { errno = (int)-pid; pid = -1; }
+    } else
+#endif
+    {
+        pid = syscall(SYS_clone3, &args, sizeof args);
+        if (pid == 0) cfs_reexec_child(&reexec);
     }
     int saved = errno;
     pthread_sigmask(SIG_SETMASK, &old, NULL);
     return pid < 0 ? -saved : (pid_t)pid;
+}
+
+int cfs_clone3_shares_memory(void) {
+#if defined(__x86_64__)
+    return 1;
+#else
+    return 0;
+#endif
 }
 
 int cfs_pipe_cloexec(int fds[2]) {

@@ -13,7 +13,9 @@
 //           openat2 RESOLVE_IN_ROOT and readlink of /proc/self/fd/N); the
 //           chroot warning; pipe2 x3 (plan, sync, error); SIGCHLD to SIG_DFL if it was
 //           ignored; /dev/tty open to see if there is a controlling terminal (setsid in
-//           the child if so); all signals blocked around clone3(CLONE_NEW* | SIGCHLD);
+//           the child if so); all signals blocked around clone3(CLONE_NEW* | SIGCHLD),
+//           with CLONE_VM|CLONE_VFORK|CLONE_CLEAR_SIGHAND and a stack of the child's
+//           own unless the plan makes a user namespace (as cfsh: Parent.swift);
 //   clone:  PR_SET_PDEATHSIG SIGKILL, getppid() check, the three inherited fds made
 //           inheritable, the mask restored, execve("/proc/self/exe", "__floor_child P S E");
 //   parent: close its copies; SIGPIPE ignored; SIGINT/TERM/HUP/QUIT forwarded to the
@@ -36,8 +38,8 @@
 // Its strace is cfsh's but for these (scripts/floor/compare strace-s both for one plan
 // and diffs them, per process):
 // - no Swift runtime start-up: cfsh's images each call readlink(/proc/self/exe) again,
-//   look for swift-backtrace with 8 newfstatat, ioctl(TCGETS) stdout twice, gettid, and
-//   getrandom three times (hashing seeds); static glibc's own start (brk, arch_prctl,
+//   gettid, and
+//   getrandom three times (hashing seeds), ioctl(TCGETS) of stdout twice; static glibc's own start (brk, arch_prctl,
 //   set_tid_address, set_robust_list, rseq, prlimit64, mprotect) is in both.
 // - cfsh calls geteuid() twice (the checker's root test, and the test for sudo's home
 //   in `~`'s expansion); floor once.
@@ -349,6 +351,57 @@ static void report_raw(int fd, int err, const char *step) {
     (void)unused;
 }
 
+// Between clone3 and execve (cfsh: cfs_reexec_child in Sources/CLinux/shims.c).
+struct reexec {
+    int new_session;
+    pid_t parent;
+    const int *inherit;
+    const sigset_t *mask;
+    char **argv;
+    int error_fd;
+};
+
+static int reexec_child(void *argument) {
+    const struct reexec *a = argument;
+    if (a->new_session) setsid();
+    prctl(PR_SET_PDEATHSIG, SIGKILL, 0UL, 0UL, 0UL);
+    pid_t now = getppid();
+    if (now != 0 && now != a->parent) _exit(125);
+    for (int i = 0; i < 3; i++) fcntl(a->inherit[i], F_SETFD, 0);
+    sigprocmask(SIG_SETMASK, a->mask, NULL);
+    execve("/proc/self/exe", a->argv, environ);
+    report_raw(a->error_fd, errno, "reexec");
+    _exit(125);
+}
+
+#if defined(__x86_64__)
+// clone3 with the child on its own stack calling fn(arg): the same few instructions as
+// cfs_clone3_call in Sources/CLinux/shims.c (the floor is one C file; see there why).
+long floor_clone3_call(struct clone_args *args, size_t size, int (*fn)(void *), void *arg);
+__asm__(
+    ".text\n"
+    ".globl floor_clone3_call\n"
+    ".type floor_clone3_call, @function\n"
+    "floor_clone3_call:\n"
+    "    mov %rdx, %r8\n"
+    "    mov %rcx, %r9\n"
+    "    mov $435, %eax\n"
+    "    syscall\n"
+    "    test %rax, %rax\n"
+    "    jz 1f\n"
+    "    ret\n"
+    "1:  xor %ebp, %ebp\n"
+    "    mov %r9, %rdi\n"
+    "    call *%r8\n"
+    "    mov %eax, %edi\n"
+    "    mov $60, %eax\n"
+    "    syscall\n"
+    "    hlt\n"
+    ".size floor_clone3_call, .-floor_clone3_call\n"
+    ".section .note.GNU-stack,\"\",@progbits\n"
+    ".text\n");
+#endif
+
 static int parent(char *text) {
     struct plan plan;
     parse(text, &plan);
@@ -382,20 +435,24 @@ static int parent(char *text) {
     sigfillset(&all);
     pthread_sigmask(SIG_SETMASK, &all, &old);
     struct clone_args args = { .flags = plan.namespaces, .exit_signal = SIGCHLD };
-    pid_t self = getpid();
-    long pid = syscall(SYS_clone3, &args, sizeof args);
-    if (pid == 0) {
-        if (new_session) setsid();
-        prctl(PR_SET_PDEATHSIG, SIGKILL, 0UL, 0UL, 0UL);
-        pid_t now = getppid();
-        if (now != 0 && now != self) _exit(125);
-        for (int i = 0; i < 3; i++) fcntl(inherit[i], F_SETFD, 0);
-        sigprocmask(SIG_SETMASK, &old, NULL);
-        execve("/proc/self/exe", argv, environ);
-        report_raw(errorp[1], errno, "reexec");
-        _exit(125);
+    struct reexec reexec = { new_session, getpid(), inherit, &old, argv, errorp[1] };
+    long pid;
+    int clone_errno = 0;
+#if defined(__x86_64__)
+    if (!(plan.namespaces & CLONE_NEWUSER)) {
+        char stack[16384] __attribute__((aligned(16)));
+        args.flags |= CLONE_VM | CLONE_VFORK | CLONE_CLEAR_SIGHAND;
+        args.stack = (uint64_t)(uintptr_t)stack;
+        args.stack_size = sizeof stack;
+        pid = floor_clone3_call(&args, sizeof args, reexec_child, &reexec);
+        if (pid < 0) { clone_errno = (int)-pid; pid = -1; }
+    } else
+#endif
+    {
+        pid = syscall(SYS_clone3, &args, sizeof args);
+        if (pid == 0) reexec_child(&reexec);
+        clone_errno = errno;
     }
-    int clone_errno = errno;
     pthread_sigmask(SIG_SETMASK, &old, NULL);
     if (pid < 0) {
         fprintf(stderr, "floor: clone3: %s\n", strerror(clone_errno));

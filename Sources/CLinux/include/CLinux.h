@@ -16,6 +16,10 @@
 #define CFS_CLONE_NEWPID    0x20000000ULL
 #define CFS_CLONE_NEWNET    0x40000000ULL
 #define CFS_CLONE_NEWTIME   0x00000080ULL
+// How the child is made (cfs_clone3_exec): clone(2), clone3(2).
+#define CFS_CLONE_VM             0x00000100ULL
+#define CFS_CLONE_VFORK          0x00004000ULL
+#define CFS_CLONE_CLEAR_SIGHAND  0x100000000ULL
 
 // statvfs(3) f_flag bits. Glibc declares ST_NODEV and ST_NOEXEC only under _GNU_SOURCE.
 #define CFS_ST_NODEV  4UL
@@ -67,11 +71,26 @@
 /// "Effect of user ID changes on capabilities"; the old uid was not the namespace's
 /// root, so nothing is cleared). A failure is reported as "- ERRNO 125 setresuid \n".
 ///
+/// With CLONE_VM in `flags` (with CLONE_VFORK and CLONE_CLEAR_SIGHAND: the parent
+/// asks for that only without `maps_fds`, and only where cfs_clone3_shares_memory()),
+/// the child is made as posix_spawn(3) makes one: it runs on a stack of its own inside
+/// the caller's memory, the caller's thread suspended until the child's execve (or
+/// exit), so the kernel neither copies the caller's page tables nor has the execve
+/// throw the copy away, and the caller's later writes take no copy-on-write faults.
+/// CLONE_CLEAR_SIGHAND (Linux 5.5) resets every caught signal to SIG_DFL in the child,
+/// so no handler of the caller can run in its memory once the child restores the mask.
+/// A user namespace cannot be made so: its child waits for the parent to write the
+/// maps, and a vfork parent is suspended until the child's execve.
+///
 /// Returns the child's pid, or -errno if clone3 failed.
 pid_t cfs_clone3_exec(uint64_t flags, const char *path, char *const argv[],
                       char *const envp[], const int *inherit, int inherit_count,
                       int error_fd, int session_mode, const int *maps_fds,
                       int become_root);
+
+/// 1 where cfs_clone3_exec can make the child with CLONE_VM (it needs a few lines of
+/// assembly per architecture; x86-64 has them), else 0.
+int cfs_clone3_shares_memory(void);
 
 #define CFS_BECOME_ROOT_GID 1
 #define CFS_BECOME_ROOT_UID 2
