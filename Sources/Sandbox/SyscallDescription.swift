@@ -193,12 +193,13 @@ private func mountFlagNames(_ flags: UInt) -> String {
 }
 
 func cloneFlagNames(_ flags: UInt64) -> String {
+    // In strace's order (by value), so explain reads as strace -f writes the call.
     let names: [(UInt64, String)] = [
+        (UInt64(CFS_CLONE_VM), "CLONE_VM"), (UInt64(CFS_CLONE_VFORK), "CLONE_VFORK"),
         (UInt64(CFS_CLONE_NEWNS), "CLONE_NEWNS"), (UInt64(CFS_CLONE_NEWCGROUP), "CLONE_NEWCGROUP"),
         (UInt64(CFS_CLONE_NEWUTS), "CLONE_NEWUTS"), (UInt64(CFS_CLONE_NEWIPC), "CLONE_NEWIPC"),
         (UInt64(CFS_CLONE_NEWUSER), "CLONE_NEWUSER"), (UInt64(CFS_CLONE_NEWPID), "CLONE_NEWPID"),
         (UInt64(CFS_CLONE_NEWNET), "CLONE_NEWNET"), (UInt64(CFS_CLONE_NEWTIME), "CLONE_NEWTIME"),
-        (UInt64(CFS_CLONE_VM), "CLONE_VM"), (UInt64(CFS_CLONE_VFORK), "CLONE_VFORK"),
         (UInt64(CFS_CLONE_CLEAR_SIGHAND), "CLONE_CLEAR_SIGHAND"),
     ]
     return (names.filter { flags & $0.0 != 0 }.map(\.1) + ["SIGCHLD"]).joined(separator: "|")
