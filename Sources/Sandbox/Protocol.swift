@@ -44,6 +44,9 @@ enum FailureRecord {
 
     /// nil for no record (EOF with no data) or a malformed one.
     static func decode(_ text: String) -> SandboxFailure? {
+        // Nearly every run: the command ran, the child wrote nothing. Checked before any
+        // splitting, whose first use builds [Substring]'s metadata as the parent exits.
+        if text.isEmpty { return nil }
         let lines = text.split(separator: "\n", omittingEmptySubsequences: false)
         guard let line = lines.first, !line.isEmpty else { return nil }
         let fields = line.split(separator: " ", maxSplits: 4, omittingEmptySubsequences: false)
