@@ -74,7 +74,9 @@ func runParent(_ plan: Plan, argv: [String], options: RunOptions, kernel: any Ke
     // The child borrows cfsh's memory until its execve, as posix_spawn(3) makes one
     // (CLONE_VM|CLONE_VFORK, CLONE_CLEAR_SIGHAND: Sources/CLinux/include/CLinux.h),
     // instead of getting a copy of cfsh's page tables that the execve throws away at
-    // once: 0.26-0.38 ms less per sandbox start (issue 13, interleaved hyperfine). Not
+    // once: 0.23-0.33 ms less per sandbox start (issue 13: scripts/phases, each build
+    // against the floor in the same run; clone3 to the child's exec went from 0.28-0.37
+    // ms more than the floor's to 0.03-0.04). Not
     // with a new user namespace: that child waits for the maps before its execve, and a
     // vfork parent could not write them.
     let borrowMemory = mapsPipe == nil && cfs_clone3_shares_memory() == 1

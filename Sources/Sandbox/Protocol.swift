@@ -7,8 +7,9 @@ import CFSLanguage
 ///
 ///     parent (cfsh)                                   child (/proc/self/exe __cfsh_child P S E)
 ///     ─────────────                                   ──────────────────────────────────────────
-///     pipe2 ×3 (×4 with user), clone3(CLONE_NEW* | SIGCHLD) ─▶  (C only; without user, in
-///       (+ CLONE_VM|CLONE_VFORK without user: cfsh waits)       cfsh's memory, on its own stack)
+///     pipe2 ×3 (×4 with user), clone3(CLONE_NEW* | SIGCHLD) ─▶  (C only)
+///       without user also CLONE_VM|CLONE_VFORK: cfsh waits     on a stack of its own, in
+///       until the child's execve                               cfsh's memory until execve
 ///     with `unshare user`: uid_map, setgroups,         M: read one byte (EOF → exit 125)
 ///       gid_map; maps ══ one byte, close ══════════▶
 ///                                                     (C only) execve(self)

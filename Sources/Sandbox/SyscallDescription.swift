@@ -193,7 +193,8 @@ private func mountFlagNames(_ flags: UInt) -> String {
 }
 
 func cloneFlagNames(_ flags: UInt64) -> String {
-    // In strace's order (by value), so explain reads as strace -f writes the call.
+    // How the child is made first and CLONE_CLEAR_SIGHAND (the highest bit) last, as
+    // strace -f writes the call.
     let names: [(UInt64, String)] = [
         (UInt64(CFS_CLONE_VM), "CLONE_VM"), (UInt64(CFS_CLONE_VFORK), "CLONE_VFORK"),
         (UInt64(CFS_CLONE_NEWNS), "CLONE_NEWNS"), (UInt64(CFS_CLONE_NEWCGROUP), "CLONE_NEWCGROUP"),
