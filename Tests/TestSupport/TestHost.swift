@@ -281,6 +281,8 @@ public enum Requirement: Sendable, CustomStringConvertible {
     case tmux
     /// the release cfsh and strace(1).
     case strace
+    /// the release cfsh and gdb(1) (scripts/setup installs it).
+    case gdb
     /// root (to switch to an unprivileged user) and the release cfsh.
     case root
     /// the release cfsh (scripts/setup).
@@ -301,6 +303,9 @@ public enum Requirement: Sendable, CustomStringConvertible {
         case .strace:
             return TestHost.binaryReason
                 ?? (FileManager.default.isExecutableFile(atPath: "/usr/bin/strace") ? nil : "strace is not installed (scripts/setup installs it)")
+        case .gdb:
+            return TestHost.binaryReason
+                ?? (FileManager.default.isExecutableFile(atPath: "/usr/bin/gdb") ? nil : "gdb is not installed (scripts/setup installs it)")
         case .root:
             return (geteuid() == 0 ? nil : "not root: switching to an unprivileged user needs root") ?? TestHost.binaryReason
         case .releaseBinary:
@@ -317,6 +322,7 @@ public enum Requirement: Sendable, CustomStringConvertible {
         case .rootless: "unprivileged user namespaces"
         case .tmux: "tmux"
         case .strace: "strace"
+        case .gdb: "gdb"
         case .root: "root"
         case .releaseBinary: "the release cfsh"
         case .bwrap: "bubblewrap"

@@ -66,4 +66,62 @@ import TestSupport
         #expect(searches.isEmpty, "the runtime's searches ran at start: \(searches)")
         #expect(calls.filter { $0.contains("stat") }.isEmpty, "a start looks at files: \(calls.filter { $0.contains("stat") })")
     }
+
+    /// scripts/build's -disable-type-layout: values of cfsh's own types (Diagnostic?,
+    /// LexedCommand?, an optional `HostFacts`, big tuples) are copied and destroyed by
+    /// code the compiler writes for each type, not through the value witnesses of their
+    /// type metadata, so checking a script never asks Swift's runtime to build the
+    /// metadata of an `Optional`, an `Array` or an existential (and with the first of
+    /// them, to register every specialisation the standard library ships for it). gdb(1)
+    /// stops at each generic metadata request of `cfsh -n` and names the type asked for.
+    /// The one `Optional` left is the standard library's own: freeing a String of 64 bytes
+    /// or more destroys its `_StringBreadcrumbs?` through the runtime.
+    @Test(.needs(.gdb)) func checkingAScriptAsksForNoOptionalArrayOrExistentialMetadata() throws {
+        try requireHost(.releaseBinary)
+        try requireHost(.gdb)
+        let commands = FileManager.default.temporaryDirectory.appendingPathComponent("cfsh-metadata-\(getpid()).gdb").path
+        defer { try? FileManager.default.removeItem(atPath: commands) }
+        // _swift_getGenericMetadata(request, arguments, descriptor): the System V
+        // x86-64 calling convention puts the arguments in rdi, rsi, rdx.
+        try """
+            set pagination off
+            set confirm off
+            break _swift_getGenericMetadata
+            commands
+            silent
+            printf "request\\n"
+            info symbol $rdx
+            info symbol *(void**)$rsi
+            continue
+            end
+            break swift_getExistentialTypeMetadata
+            commands
+            silent
+            printf "existential\\n"
+            continue
+            end
+            run
+
+            """.write(toFile: commands, atomically: true, encoding: .utf8)
+        // spawnWithCleanSignals: gdb that inherits the test runner's blocked SIGCHLD
+        // never sees its inferior stop.
+        let (status, text) = try spawnWithCleanSignals(
+            ["/usr/bin/gdb", "-q", "-batch", "-x", commands, "--args", TestHost.cfsh, "-n", "-c",
+             "unshare uts pid mount; set hostname c; chroot /; mount proc /proc; exec /bin/true"])
+        #expect(status == 0, "gdb's wait status: \(status)")
+        let lines = text.split(separator: "\n").map(String.init)
+        var requests: [(descriptor: String, argument: String)] = []
+        for (index, line) in lines.enumerated() where line == "request" && index + 2 < lines.count {
+            func name(_ line: String) -> String { String(line.split(separator: " ").first ?? "") }
+            requests.append((name(lines[index + 1]), name(lines[index + 2])))
+        }
+        // The check can fail: gdb saw the arrays the checker does make.
+        #expect(requests.contains { $0.descriptor == "$ss23_ContiguousArrayStorageCMn" },
+                "gdb saw no metadata request: \(lines.prefix(5))")
+        #expect(!lines.contains("existential"), "an existential's metadata was asked for")
+        let arrays = requests.filter { $0.descriptor == "$sSaMn" }
+        #expect(arrays.isEmpty, "Array metadata asked for: \(arrays.map(\.argument))")
+        let optionals = requests.filter { $0.descriptor == "$sSqMn" && $0.argument != "$ss18_StringBreadcrumbsCN" }
+        #expect(optionals.isEmpty, "Optional metadata asked for: \(optionals.map(\.argument))")
+    }
 }
