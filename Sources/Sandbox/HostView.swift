@@ -22,12 +22,16 @@ public struct LinuxHost: HostFacts {
     public var invokingUID: UInt32 { getuid() }
     public var invokingGID: UInt32 { getgid() }
 
-    public var startingView: RootView {
+    /// Asked by the checker, the lint and `explain`, several times per script: getcwd(3)
+    /// once per process, as geteuid above (a start made four getcwd calls where the floor
+    /// makes one). cfsh never changes its own working directory.
+    public var startingView: RootView { Self.processStartingView }
+    private static let processStartingView: RootView = {
         // getcwd(3) returns the resolved path: a working directory has no symlinks.
         var buffer = [CChar](repeating: 0, count: Int(PATH_MAX) + 1)
         let cwd = getcwd(&buffer, buffer.count) != nil ? String(cString: buffer) : "/"
         return RootView(root: "/", cwd: cwd)
-    }
+    }()
 
     public func lookup(_ path: String, in view: RootView) -> PathLookup {
         withOpened(path, in: view) { fd, root in

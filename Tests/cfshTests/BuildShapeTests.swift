@@ -67,6 +67,21 @@ import TestSupport
         #expect(calls.filter { $0.contains("stat") }.isEmpty, "a start looks at files: \(calls.filter { $0.contains("stat") })")
     }
 
+    /// The checker, the lint and `explain` ask for the working directory through
+    /// LinuxHost.startingView; getcwd(2) is called once per process (it was four times per
+    /// check), so a start makes the same calls as the floor (scripts/floor/compare).
+    @Test(.needs(.strace)) func checkingAScriptAsksForTheWorkingDirectoryOnce() throws {
+        try requireHost(.strace)
+        let trace = FileManager.default.temporaryDirectory.appendingPathComponent("cfsh-cwd-\(getpid()).trace").path
+        defer { try? FileManager.default.removeItem(atPath: trace) }
+        let (status, _) = try spawnWithCleanSignals(
+            ["/usr/bin/strace", "-f", "-qq", "-e", "trace=getcwd", "-o", trace, TestHost.cfsh, "-n", "-c",
+             "unshare uts pid mount; set hostname c; chroot /; mount proc /proc; exec /bin/true"], capture: false)
+        #expect(status == 0, "wait status \(status)")
+        let calls = TestHost.read(trace).split(separator: "\n").filter { $0.contains("getcwd(") }
+        #expect(calls.count == 1, "getcwd calls: \(calls)")
+    }
+
     /// scripts/build's -disable-type-layout: values of cfsh's own types (Diagnostic?,
     /// LexedCommand?, an optional `HostFacts`, big tuples) are copied and destroyed by
     /// code the compiler writes for each type, not through the value witnesses of their
