@@ -41,6 +41,14 @@ private func fdArgument(_ text: UnsafeMutablePointer<CChar>?) -> Int32? {
     return value
 }
 
+/// The plan text, kept until the child exits instead of freed once decoded. Freeing a
+/// String of 64 bytes or more makes the standard library destroy its UTF-16 breadcrumbs
+/// slot through the runtime, which demangles the type `_StringBreadcrumbs?` by name and,
+/// the first time, registers every specialisation of Optional the standard library
+/// ships (some 40k instructions: scripts/metadata-floor's long-string); the plan text is
+/// the only String that large the child frees before its command starts (issue 13).
+private var planTextKeptUntilExit = ""
+
 /// Reads the plan, waits for "go", applies the steps and execs the command. Returns the
 /// status to exit with: when something failed (the failure is already on the error
 /// pipe), when the init's command has exited, or when the kernel merely records.
@@ -53,6 +61,7 @@ func childRun(kernel: any Kernel, planFD: Int32, syncFD: Int32, errorFD: Int32, 
     let plan: Plan, argv: [String]
     do {
         let text = try kernel.readAll(planFD)
+        planTextKeptUntilExit = text
         kernel.close(planFD)
         do {
             (plan, argv) = try decodeRun(text)
