@@ -5,7 +5,10 @@
 /// steps in order, one command per line. Deterministic, and it re-parses to an equal
 /// plan.
 extension Plan {
-    public var canonicalText: String {
+    public var canonicalText: String { joinedLines(canonicalLines) }
+
+    /// The lines of `canonicalText`, without their line ends.
+    public var canonicalLines: [String] {
         var lines: [String] = []
         if !namespaces.isEmpty {
             lines.append("unshare " + namespaces.names)
@@ -19,9 +22,7 @@ extension Plan {
         if !initProcess { lines.append("set init off") }
         if let u = user { lines.append("set user \(u.uid)" + (u.gid.map { ":\($0)" } ?? "")) }
         for step in steps { lines.append(step.action.canonicalText) }
-        var text = ""
-        for line in lines { text += line; text += "\n" }   // not `joined`: see `concatenated`
-        return text
+        return lines
     }
 }
 
@@ -73,11 +74,33 @@ extension Capabilities {
 /// specialised for [String]: it asks the runtime for the array's Collection conformance,
 /// whose first lookup scans every conformance record of the static binary (issue 13:
 /// 95k of the parent's 480k instructions before clone3).
+/// The text is allocated once, at its final size (see `joinedLines`).
 public func concatenated(_ parts: [String], separator: String) -> String {
+    var size = 0
+    for part in parts { size += part.utf8.count + separator.utf8.count }
     var text = ""
+    text.reserveCapacity(size)
     for (i, part) in parts.enumerated() {
         if i > 0 { text += separator }
         text += part
+    }
+    return text
+}
+
+/// Each line followed by a line end, in one String allocated once at its final size.
+/// Why (issue 13): a String that grows past its room moves to a bigger allocation and
+/// frees the old one, and the first String of 64 bytes or more a process frees makes
+/// the standard library destroy its breadcrumbs through the runtime, which demangles
+/// and builds `_StringBreadcrumbs?` (about 35,000 instructions). The parent builds the
+/// plan text on every start; built at its final size, nothing long is freed.
+public func joinedLines(_ lines: [String]) -> String {
+    var size = 0
+    for line in lines { size += line.utf8.count + 1 }
+    var text = ""
+    text.reserveCapacity(size)
+    for line in lines {
+        text += line
+        text += "\n"
     }
     return text
 }

@@ -42,7 +42,7 @@ public enum CommandKind: Sendable, Equatable {
 
 /// What a plan command adds to the plan. The validator folds these into a `Plan`.
 public enum PlanCommand: Sendable, Equatable {
-    case unshare([Namespace])
+    case unshare(List<Namespace>)
     case map(IDKind, IDMap)
     case limit(LimitSetting)
     case setTrace(Bool)

@@ -33,17 +33,17 @@ public enum Action: Sendable {
 
 public struct Compilation: Sendable {
     /// Empty when there are diagnostics: nothing may run.
-    public var actions: [Action] = []
+    public var actions = List<Action>()
     /// Where each action's command is, one per action (a `load`ed file's, at its `load`
     /// line): `cfsh --lesson` runs the actions of a section of the file at a time.
-    public var actionLocations: [SourceLocation] = []
+    public var actionLocations = List<SourceLocation>()
     /// The errors, in source order, at most `maxDiagnostics` and one "too many errors".
-    public var diagnostics: [Diagnostic] = []
+    public var diagnostics = List<Diagnostic>()
     /// The warnings (Lint.swift), in source order, each once; none while lint is off.
-    public var warnings: [Diagnostic] = []
+    public var warnings = List<Diagnostic>()
     /// Errors and warnings together in source order: what `cfsh -n` and a script print
     /// before anything runs.
-    public var reported: [Diagnostic] = []
+    public var reported = List<Diagnostic>()
     /// The plan after the text (with its planned root): the shell keeps it as its plan
     /// when there are no diagnostics; a script starts from an empty one.
     public var state: PlanBuilder
@@ -59,7 +59,7 @@ public struct Compilation: Sendable {
 /// dictionary costs every start its generic metadata and a runtime scan of every
 /// conformance record for `String: Hashable` (issue 13).
 public struct SourceFiles: Sendable, Sequence {
-    private var files: [SourceFile] = []
+    private var files = List<SourceFile>()
     public struct SourceFile: Sendable {
         public var name: String
         public var lines: [String]
@@ -77,7 +77,7 @@ public struct SourceFiles: Sendable, Sequence {
             }
         }
     }
-    public func makeIterator() -> IndexingIterator<[SourceFile]> { files.makeIterator() }
+    public func makeIterator() -> IndexingIterator<List<SourceFile>> { files.makeIterator() }
 }
 
 /// How deep `load` may nest (a file that loads itself stops here).
@@ -100,17 +100,17 @@ private struct Compiler {
     var state: PlanBuilder
     let host: HostFacts?
     let context: ExpansionContext
-    var actions: [Action] = []
-    var actionLocations: [SourceLocation] = []
+    var actions = List<Action>()
+    var actionLocations = List<SourceLocation>()
     /// Each diagnostic with where, in the compiled text, it arose (a loaded file's
     /// problems sort at their `load` line).
-    var found: [(key: SourceLocation, diagnostic: Diagnostic)] = []
+    var found = List<(key: SourceLocation, diagnostic: Diagnostic)>()
     var scriptErrors = 0
     var execStatus: Int32?
     var sources = SourceFiles()
     var lastExec: [String]?
     var lint = true
-    var warned: [(key: SourceLocation, diagnostic: Diagnostic)] = []
+    var warned = List<(key: SourceLocation, diagnostic: Diagnostic)>()
 
     init(state: PlanBuilder, host: HostFacts?, context: ExpansionContext) {
         self.state = state
@@ -261,7 +261,7 @@ private struct Compiler {
         lintSteps()
         var result = Compilation(state: state)
         result.sources = sources
-        result.warnings = ordered(warned)
+        result.warnings = ordered(warned).map(\.diagnostic)
         if found.isEmpty {
             result.reported = result.warnings
             result.actions = actions.map { action in
@@ -271,28 +271,24 @@ private struct Compiler {
             result.actionLocations = actionLocations
             return result
         }
-        var errors = found.enumerated().sorted { a, b in
-            let (x, y) = (a.element.key, b.element.key)
-            return (x.line, x.column, a.offset) < (y.line, y.column, b.offset)
-        }.map(\.element)
+        var errors = ordered(found)
         // The parser's own cap may already have added its "too many errors" line.
         if errors.count > maxDiagnostics + 1 {
             let last = errors[maxDiagnostics]
-            errors = Array(errors.prefix(maxDiagnostics))
+            errors = List(errors.prefix(maxDiagnostics))
             errors.append((last.key, Diagnostic("too many errors (more than \(maxDiagnostics)); stopping here",
                                                 at: last.diagnostic.location)))
         }
         result.diagnostics = errors.map(\.diagnostic)
-        result.reported = ordered(warned + errors)
+        result.reported = ordered(warned + errors).map(\.diagnostic)
         result.status = scriptErrors == 0 ? (execStatus ?? 2) : 2
         return result
     }
 
-    /// In source order (a loaded file's at its `load`), stable.
-    private func ordered(_ list: [(key: SourceLocation, diagnostic: Diagnostic)]) -> [Diagnostic] {
-        list.enumerated().sorted { a, b in
-            let (x, y) = (a.element.key, b.element.key)
-            return (x.line, x.column, a.offset) < (y.line, y.column, b.offset)
-        }.map(\.element.diagnostic)
+    /// In source order (a loaded file's at its `load`); List's sort is stable, so
+    /// problems at one place keep the order they were found in.
+    private func ordered(_ list: List<(key: SourceLocation, diagnostic: Diagnostic)>)
+        -> List<(key: SourceLocation, diagnostic: Diagnostic)> {
+        list.sorted { a, b in (a.key.line, a.key.column) < (b.key.line, b.key.column) }
     }
 }

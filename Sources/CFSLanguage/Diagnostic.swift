@@ -47,43 +47,75 @@ public struct Diagnostic: Error, Sendable, Equatable, CustomStringConvertible {
 /// `sourceLine` is the text of the line (nil when unknown: no source and caret lines).
 /// Very long lines are shown as a window around the column.
 public func render(_ d: Diagnostic, sourceLine: String?) -> String {
-    var out = "\(d.location): \(d.severity.rawValue): \(d.message)\n"
-    if let sourceLine {
-        let (shown, caretPad) = caretLine(sourceLine, column: d.location.column)
-        out += shown + "\n" + caretPad + "^\n"
+    String(decoding: renderedBytes(d, sourceLine: sourceLine), as: UTF8.self)
+}
+
+/// `render`'s text as UTF-8 bytes, which the shell writes as they are. Built as bytes,
+/// not by adding Strings: the parent prints a script's warnings before its sandbox
+/// starts, and the first String of 64 bytes or more a process frees makes the standard
+/// library destroy its breadcrumbs through the runtime, which demangles and builds
+/// `_StringBreadcrumbs?` (issue 13: about 35,000 instructions on every start with a
+/// warning). A byte list is freed without asking the runtime anything.
+public func renderedBytes(_ d: Diagnostic, sourceLine: String?) -> List<UInt8> {
+    var out = List<UInt8>()
+    func line(_ label: String, _ text: String) {
+        appendLocation(d.location, to: &out)
+        out.append(contentsOf: label.utf8)
+        out.append(contentsOf: text.utf8)
+        out.append(UInt8(ascii: "\n"))
     }
-    if let cause = d.cause {
-        out += "\(d.location): note: \(cause)\n"
-    }
-    if let fix = d.fix {
-        out += "\(d.location): note: \(fix)\n"
-    }
+    line(d.severity == .error ? ": error: " : ": warning: ", d.message)
+    if let sourceLine { appendCaretLines(sourceLine, column: d.location.column, to: &out) }
+    if let cause = d.cause { line(": note: ", cause) }
+    if let fix = d.fix { line(": note: ", fix) }
     return out
 }
 
-/// The line to show and the padding before the caret. Columns count bytes; the padding
-/// counts characters (keeping tabs) so the caret lands under the right character.
-private func caretLine(_ line: String, column: Int) -> (String, String) {
-    let bytes = Array(line.utf8)
-    let col = max(0, min(column - 1, bytes.count))
-    let window = 80
-    var start = 0
-    var end = bytes.count
-    if bytes.count > 2 * window {
-        start = max(0, col - window)
-        end = min(bytes.count, col + window)
-        // Do not cut a UTF-8 sequence in half.
-        while start > 0 && start < bytes.count && bytes[start] & 0xC0 == 0x80 { start -= 1 }
-        while end < bytes.count && bytes[end] & 0xC0 == 0x80 { end += 1 }
+/// FILE:LINE:COL, as SourceLocation's description.
+private func appendLocation(_ location: SourceLocation, to out: inout List<UInt8>) {
+    out.append(contentsOf: location.file.utf8)
+    out.append(UInt8(ascii: ":"))
+    out.append(contentsOf: String(location.line).utf8)
+    out.append(UInt8(ascii: ":"))
+    out.append(contentsOf: String(location.column).utf8)
+}
+
+/// The line to show and, under it, the caret. Columns count bytes; the padding counts
+/// characters, Unicode scalars (keeping tabs), so the caret lands under the right
+/// character. A String's UTF-8 is valid, and the window is not cut inside a sequence,
+/// so the bytes are shown as they are.
+private func appendCaretLines(_ line: String, column: Int, to out: inout List<UInt8>) {
+    var line = line
+    line.withUTF8 { bytes in
+        let col = max(0, min(column - 1, bytes.count))
+        let window = 80
+        var start = 0
+        var end = bytes.count
+        if bytes.count > 2 * window {
+            start = max(0, col - window)
+            end = min(bytes.count, col + window)
+            // Do not cut a UTF-8 sequence in half.
+            while start > 0 && start < bytes.count && bytes[start] & 0xC0 == 0x80 { start -= 1 }
+            while end < bytes.count && bytes[end] & 0xC0 == 0x80 { end += 1 }
+        }
+        let dots = UInt8(ascii: ".")
+        if start > 0 { for _ in 0..<3 { out.append(dots) } }
+        out.append(contentsOf: UnsafeBufferPointer(rebasing: bytes[start..<end]))
+        if end < bytes.count { for _ in 0..<3 { out.append(dots) } }
+        out.append(UInt8(ascii: "\n"))
+        if start > 0 { for _ in 0..<3 { out.append(UInt8(ascii: " ")) } }
+        var iterator = UnsafeBufferPointer(rebasing: bytes[start..<max(start, col)]).makeIterator()
+        var decoder = UTF8()
+        decoding: while true {
+            switch decoder.decode(&iterator) {
+            case .scalarValue(let scalar): out.append(scalar == "\t" ? UInt8(ascii: "\t") : UInt8(ascii: " "))
+            case .error: out.append(UInt8(ascii: " "))  // not in a String's UTF-8
+            case .emptyInput: break decoding
+            }
+        }
+        out.append(UInt8(ascii: "^"))
+        out.append(UInt8(ascii: "\n"))
     }
-    let prefixMark = start > 0 ? "..." : ""
-    let suffixMark = end < bytes.count ? "..." : ""
-    let shown = prefixMark + String(decoding: bytes[start..<end], as: UTF8.self) + suffixMark
-    var pad = String(repeating: " ", count: prefixMark.count)
-    for scalar in String(decoding: bytes[start..<max(start, col)], as: UTF8.self).unicodeScalars {
-        pad.append(scalar == "\t" ? "\t" : " ")
-    }
-    return (shown, pad)
 }
 
 /// A word as messages show it: in single quotes, control characters escaped (`\n`,

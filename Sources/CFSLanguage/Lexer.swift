@@ -59,7 +59,7 @@ struct Lexer {
 
     /// The next command, or nil at the end of the input.
     mutating func next() -> LexedCommand? {
-        var words: [Word] = []
+        var words = List<Word>()
         error = nil
         while true {
             while let b = byte(0), b == UInt8(ascii: " ") || b == UInt8(ascii: "\t") { i += 1 }

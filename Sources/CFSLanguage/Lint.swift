@@ -31,7 +31,7 @@
 /// `environment` looks up a variable of cfsh's own environment (which the command
 /// inherits: Sandbox's Environment.swift); `host` checks paths for symlinks.
 func stepWarnings(_ plan: Plan, startingDirectory: String, environment: (String) -> String?,
-                  host: HostFacts?) -> [Diagnostic] {
+                  host: HostFacts?) -> List<Diagnostic> {
     var walk = MountWalk(plan: plan, startingDirectory: startingDirectory, host: host)
     walk.run()
     return (walk.warnings + noOpWarnings(plan, environment: environment)).sorted {
@@ -41,8 +41,8 @@ func stepWarnings(_ plan: Plan, startingDirectory: String, environment: (String)
 
 /// Rules 3 and 4: what running `exec`'s command in the plan's sandbox will show.
 func runWarnings(_ plan: Plan, exec location: SourceLocation, startingDirectory: String,
-                 host: HostFacts?) -> [Diagnostic] {
-    var warnings: [Diagnostic] = []
+                 host: HostFacts?) -> List<Diagnostic> {
+    var warnings = List<Diagnostic>()
     if let chroot = escapableChroot(plan) {
         warnings.append(Diagnostic("chroot can be left by root in the sandbox (chroot(2)); 'pivot_root DIR' cannot",
                                    at: chroot.location,
@@ -69,7 +69,7 @@ func runWarnings(_ plan: Plan, exec location: SourceLocation, startingDirectory:
 }
 
 /// Rule 5 for `unshare`: nil when it adds a namespace.
-func unshareWarning(_ list: [Namespace], to plan: Plan, at location: SourceLocation) -> Diagnostic? {
+func unshareWarning(_ list: List<Namespace>, to plan: Plan, at location: SourceLocation) -> Diagnostic? {
     let asked = Namespaces(list)
     guard !asked.isEmpty, plan.namespaces.isSuperset(of: asked) else { return nil }
     return Diagnostic("'unshare \(asked.names)' has no effect: the plan already unshares \(list.count == 1 ? "it" : "them")",
@@ -100,8 +100,8 @@ func escapableChroot(_ plan: Plan) -> PlanStep? {
 private let mostNames = 256
 
 /// Rule 5 for steps.
-private func noOpWarnings(_ plan: Plan, environment: (String) -> String?) -> [Diagnostic] {
-    var warnings: [Diagnostic] = []
+private func noOpWarnings(_ plan: Plan, environment: (String) -> String?) -> List<Diagnostic> {
+    var warnings = List<Diagnostic>()
     func warn(_ message: String, _ step: PlanStep, fix: String = "delete this line") {
         warnings.append(Diagnostic(message, at: step.location, fix: fix, severity: .warning))
     }
@@ -112,7 +112,7 @@ private func noOpWarnings(_ plan: Plan, environment: (String) -> String?) -> [Di
     var removed: UInt64 = 0
     var removedAt: SourceLocation?
     var noNewPrivsAt: SourceLocation?
-    var upAt: [(String, SourceLocation)] = []
+    var upAt = List<(String, SourceLocation)>()
     for step in plan.steps {
         if warnings.count > maxDiagnostics { break }  // compile shows no more than that
         // Past `mostNames` names the environment is not followed: lint stays linear.
@@ -182,11 +182,11 @@ private struct MountWalk {
         var target: String
     }
     /// The plan's mounts that can still be seen, in order (the last is the topmost).
-    var visible: [Placed] = []
-    var warnings: [Diagnostic] = []
+    var visible = List<Placed>()
+    var warnings = List<Diagnostic>()
     /// Rule 1's warnings wait for the end: an `umount` of the covering mount shows the
     /// covered one again.
-    var covered: [(hidden: Placed, by: Placed)] = []
+    var covered = List<(hidden: Placed, by: Placed)>()
 
     init(plan: Plan, startingDirectory: String, host: HostFacts?) {
         self.plan = plan
@@ -213,8 +213,8 @@ private struct MountWalk {
             if visible.count > MountWalk.mostMounts || cwd.utf8.count > RootView.longestPath
                 || root.utf8.count > RootView.longestPath {
                 gaveUp = true
-                warnings = []
-                covered = []
+                warnings = List()
+                covered = List()
                 return
             }
             switch step.action {
@@ -230,7 +230,7 @@ private struct MountWalk {
                 cwd = "/"
             case .mount(let mount):
                 let placed = Placed(step: index, target: hostPath(mount.target))
-                var stillVisible: [Placed] = []
+                var stillVisible = List<Placed>()
                 for earlier in visible {
                     if isWithin(earlier.target, placed.target) && !shows(mount, earlier.target) {
                         covered.append((earlier, placed))
@@ -238,7 +238,8 @@ private struct MountWalk {
                         stillVisible.append(earlier)
                     }
                 }
-                visible = stillVisible + [placed]
+                stillVisible.append(placed)
+                visible = stillVisible
             case .umount(let target):
                 // The tree changes in a way not followed here: forget what it touches.
                 let path = hostPath(target)

@@ -1,13 +1,13 @@
 /// A lexed and parsed script: its commands (those without errors), the errors, and its
 /// lines for rendering carets.
 public struct ParsedScript: Sendable {
-    public var commands: [Command]
-    public var diagnostics: [Diagnostic]
+    public var commands: List<Command>
+    public var diagnostics: List<Diagnostic>
     /// Source lines without their line ends (CR of CRLF dropped; invalid UTF-8 shown
     /// as U+FFFD). `lines[n - 1]` is line n.
     public var lines: [String]
 
-    public init(commands: [Command], diagnostics: [Diagnostic], lines: [String]) {
+    public init(commands: List<Command>, diagnostics: List<Diagnostic>, lines: [String]) {
         self.commands = commands
         self.diagnostics = diagnostics
         self.lines = lines
@@ -26,8 +26,8 @@ public let maxDiagnostics = 20
 /// reported and skipped; parsing resumes at the next command (`;` or line end).
 public func parseScript(_ bytes: [UInt8], file: String, context: ExpansionContext) -> ParsedScript {
     var lexer = Lexer(bytes, file: file, context: context)
-    var commands: [Command] = []
-    var diagnostics: [Diagnostic] = []
+    var commands = List<Command>()
+    var diagnostics = List<Diagnostic>()
     while let lexed = lexer.next() {
         let problem: Diagnostic?
         if let error = lexed.error {

@@ -3,17 +3,17 @@
 struct Parser {
     /// The command's name word, then its arguments.
     let name: Word
-    var rest: ArraySlice<Word>
+    var rest: Slice<List<Word>>
     /// The help entry for usage lines ("set hostname").
     var usage: String
 
-    init(_ words: [Word]) {
+    init(_ words: List<Word>) {
         name = words[0]
         rest = words.dropFirst()
         usage = name.text
     }
 
-    static func parse(_ words: [Word]) throws(Diagnostic) -> CommandKind {
+    static func parse(_ words: List<Word>) throws(Diagnostic) -> CommandKind {
         var p = Parser(words)
         return try p.command()
     }
@@ -37,9 +37,9 @@ struct Parser {
         return w
     }
 
-    mutating func remaining() -> [Word] {
-        defer { rest = [] }
-        return Array(rest)
+    mutating func remaining() -> List<Word> {
+        defer { rest = rest[rest.endIndex...] }
+        return List(rest)
     }
 
     func end() throws(Diagnostic) {

@@ -19,7 +19,7 @@ public struct Plan: Sendable {
     /// `set user UID[:GID]`: applied just before execve, after every step.
     public var user: UserIDs?
     /// The child's steps, in the order written; each remembers where it was written.
-    public var steps: [PlanStep] = []
+    public var steps = List<PlanStep>()
 
     public init() {}
 }
@@ -59,7 +59,7 @@ public struct Namespaces: OptionSet, Hashable, Sendable {
     public let rawValue: UInt64
     public init(rawValue: UInt64) { self.rawValue = rawValue }
     public init(_ namespace: Namespace) { rawValue = namespace.cloneFlag }
-    public init(_ list: [Namespace]) {
+    public init<S: Sequence>(_ list: S) where S.Element == Namespace {
         rawValue = list.reduce(0) { $0 | $1.cloneFlag }
     }
     public static var uts: Namespaces { Namespaces(.uts) }

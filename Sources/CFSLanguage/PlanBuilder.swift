@@ -39,14 +39,14 @@ public struct PlanBuilder: Sendable {
         var previousRemoved: UInt64
         var previousRemovedAt: SourceLocation?
     }
-    private var added: [Entry] = []
+    private var added = List<Entry>()
     /// Where each once-only setting was given ("hostname", "limit pids", "rlimit nofile").
     /// A list, not a dictionary: there are at most two dozen such keys, and a dictionary
     /// of String keys costs the re-executed child (which decodes the plan with this
     /// builder) a runtime conformance lookup and its hashing code on every start.
     /// Of a struct, not a tuple: an array of tuples needs the tuple's metadata built at run
     /// time on first use (issue 13).
-    private var settings: [OnceSetting] = []
+    private var settings = List<OnceSetting>()
     private struct OnceSetting {
         var key: String
         var location: SourceLocation
@@ -68,8 +68,8 @@ public struct PlanBuilder: Sendable {
     /// Adds the command and returns what is wrong with it (empty: nothing). A command
     /// with a problem is still applied where that is meaningful (see "one error per
     /// cause" above): callers discard a builder that reported anything.
-    public mutating func add(_ command: PlanCommand, at location: SourceLocation, host: HostFacts?) -> [Diagnostic] {
-        var problems: [Diagnostic] = []
+    public mutating func add(_ command: PlanCommand, at location: SourceLocation, host: HostFacts?) -> List<Diagnostic> {
+        var problems = List<Diagnostic>()
         if let problem = check(command, at: location, host: host) {
             problems.append(problem)
         } else if let problem = rootProblem(command, at: location, host: host) {
@@ -77,7 +77,8 @@ public struct PlanBuilder: Sendable {
             if case .root = command.id.needs.privilege {} else { rootlessReported = true }
         }
         if let blocking = blockingProblem(command, at: location) {
-            return problems + [blocking]
+            problems.append(blocking)
+            return problems
         }
         var newNamespaces: Namespaces = []
         if case .unshare(let list) = command {

@@ -44,13 +44,13 @@ extension Parser {
     }
 
     /// `unshare NS...`: `all` is all eight namespaces, user included.
-    private mutating func namespaces() throws(Diagnostic) -> [Namespace] {
+    private mutating func namespaces() throws(Diagnostic) -> List<Namespace> {
         let words = remaining()
         guard !words.isEmpty else {
             throw Diagnostic("'unshare' needs at least one namespace", at: name.location,
                              fix: "usage: \(syntax(of: "unshare")); namespaces: uts pid mount ipc net user cgroup time, all")
         }
-        var result: [Namespace] = []
+        var result = List<Namespace>()
         for w in words {
             if w.text == "all" {
                 result += Namespace.allCases

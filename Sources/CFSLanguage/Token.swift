@@ -16,6 +16,6 @@ public struct Word: Sendable, Equatable {
 /// The words of one command (up to `;`, a newline or the end), or the first error met
 /// while lexing it. A command with an error is reported and not parsed.
 struct LexedCommand {
-    var words: [Word] = []
+    var words = List<Word>()
     var error: Diagnostic?
 }

@@ -190,14 +190,14 @@ func childApplySteps(_ plan: Plan, kernel: any Kernel,
 /// rest of the plan for every mount made N mounts quadratic (10,000 `mount` lines spent
 /// most of the child's own time there: issue 13, item 7).
 struct RootsAhead {
-    private let steps: [PlanStep]
+    private let steps: List<PlanStep>
     /// The index of the root step found last (steps.count: none), and its directory.
     private var at = -1
     private var directory: String?
     /// Steps looked at so far (the linearity test reads it).
     private(set) var examined = 0
 
-    init(_ steps: [PlanStep]) { self.steps = steps }
+    init(_ steps: List<PlanStep>) { self.steps = steps }
 
     /// `index` must not decrease from one call to the next.
     mutating func next(after index: Int) -> String? {

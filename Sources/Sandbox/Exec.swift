@@ -9,7 +9,8 @@ import Glibc
 /// With `also` >= 0 (the init's stop pipe, Jobs.swift), that one stays open too.
 func childCloseInheritedFDs(keeping keep: Int32, also: Int32 = -1, kernel: any Kernel) throws(SandboxFailure) {
     var first: Int32 = 3
-    for kept in (also > keep ? [keep, also] : also >= 0 ? [also, keep] : [keep]) {
+    // The kept fds in increasing order (not an array literal: issue 13, List).
+    func closeBelow(_ kept: Int32) throws(SandboxFailure) {
         if kept > first {
             try kernel.attempt("close_range", String(first) + "-" + String(kept - 1)) { () throws(Errno) in
                 try kernel.closeRange(UInt32(first), UInt32(kept - 1))
@@ -17,6 +18,9 @@ func childCloseInheritedFDs(keeping keep: Int32, also: Int32 = -1, kernel: any K
         }
         first = kept + 1
     }
+    if also >= 0 && also <= keep { try closeBelow(also) }
+    try closeBelow(keep)
+    if also > keep { try closeBelow(also) }
     try kernel.attempt("close_range", String(first) + "-") { () throws(Errno) in try kernel.closeRange(UInt32(first), UInt32.max) }
 }
 

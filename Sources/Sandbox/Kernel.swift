@@ -1,6 +1,7 @@
 #if canImport(Glibc)
 import Glibc
 #endif
+import CFSLanguage
 
 // The engine's one seam to the kernel (youki's `Syscall` trait, as data): every call the
 // parent, the child and the init make is a `Syscall` value, and a `Kernel` performs it.
@@ -78,7 +79,7 @@ enum Syscall {
     /// clone3(flags | SIGCHLD) straight into execve(path, argv): see `cfs_clone3_exec`.
     /// With `maps`, the new process waits for one byte on that pipe, then becomes the
     /// namespace's root where mapped, before execve. `.returned(pid)`.
-    case clone3Exec(flags: UInt64, path: String, argv: [String], inherit: [Int32],
+    case clone3Exec(flags: UInt64, path: String, argv: [String], inherit: List<Int32>,
                     errorFD: Int32, session: NewProcessSession, maps: MapsHandover?)
     /// open("/dev/tty", O_RDONLY|O_NOCTTY): whether cfsh has a controlling terminal
     /// (`.returned(1)`) or not (0, ENXIO). Only then does a run without the terminal

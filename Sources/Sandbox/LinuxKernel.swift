@@ -10,9 +10,10 @@ final class LinuxKernel: Kernel {
     func perform(_ call: Syscall) throws(Errno) -> SyscallResult {
         switch call {
         case .pipe2:
-            var fds: [Int32] = [-1, -1]
-            try negated(cfs_pipe_cloexec(&fds))
-            return .pipe(read: fds[0], write: fds[1])
+            // Two Int32s in a row for pipe2(2)'s int[2]; a tuple, not an [Int32] (issue 13).
+            var fds: (Int32, Int32) = (-1, -1)
+            try negated(withUnsafeMutableBytes(of: &fds) { cfs_pipe_cloexec($0.baseAddress!.assumingMemoryBound(to: Int32.self)) })
+            return .pipe(read: fds.0, write: fds.1)
         case .read(let fd):
             return .text(try readToEnd(fd))
         case .readSome(let fd, let wait):
@@ -52,20 +53,27 @@ final class LinuxKernel: Kernel {
                          let session, let maps):
             // Everything the new process needs is built before cloning: it only runs C.
             let cArgv = CStrings(argv)
-            let cEnv = CStrings(environmentStrings())
-            defer { cArgv.free(); cEnv.free() }
+            // The child is cfsh again, with cfsh's environment as it is: environ(7)
+            // itself, not a copy (the vfork-style clone borrows this process until the
+            // execve, so environ stays as it is meanwhile).
+            defer { cArgv.free() }
             let pid: pid_t
             if let maps {
-                let mapsFDs = [maps.read, maps.write]
+                var mapsFDs: (Int32, Int32) = (maps.read, maps.write)
                 let becomeRoot = (maps.becomeRootGID ? CFS_BECOME_ROOT_GID : 0)
                     | (maps.becomeRootUID ? CFS_BECOME_ROOT_UID : 0)
-                pid = cfs_clone3_exec(flags, path, cArgv.pointers, cEnv.pointers, inherit,
-                                      Int32(inherit.count), errorFD, session.rawValue,
-                                      mapsFDs, Int32(becomeRoot))
+                pid = withUnsafeBytes(of: &mapsFDs) { maps in
+                    inherit.withContiguousStorageIfAvailable { inherit in
+                        cfs_clone3_exec(flags, path, cArgv.pointers, environ, inherit.baseAddress,
+                                        Int32(inherit.count), errorFD, session.rawValue,
+                                        maps.baseAddress!.assumingMemoryBound(to: Int32.self), Int32(becomeRoot))
+                    }!
+                }
             } else {
-                pid = cfs_clone3_exec(flags, path, cArgv.pointers, cEnv.pointers, inherit,
-                                      Int32(inherit.count), errorFD, session.rawValue,
-                                      nil, 0)
+                pid = inherit.withContiguousStorageIfAvailable { inherit in
+                    cfs_clone3_exec(flags, path, cArgv.pointers, environ, inherit.baseAddress,
+                                    Int32(inherit.count), errorFD, session.rawValue, nil, 0)
+                }!
             }
             try negated(pid)
             return .returned(Int(pid))

@@ -10,6 +10,12 @@ import CFSLanguage
 /// clone3 flags for the plan's namespaces: the bit set holds them already (Plan.swift).
 func cloneFlags(_ namespaces: Namespaces) -> UInt64 { namespaces.rawValue }
 
+/// The plan text of the last sandbox started, kept until the next one replaces it
+/// instead of freed once written: freeing a String of 64 bytes or more costs a process's
+/// first such free the runtime's breadcrumbs work (see the child's
+/// `planTextKeptUntilExit`; issue 13), and a script starts one sandbox.
+private var lastPlanText = ""
+
 func runParent(_ plan: Plan, argv: [String], options: RunOptions, kernel: any Kernel) -> RunOutcome {
     let planPipe, syncPipe, errorPipe: (read: Int32, write: Int32)
     // With a new user namespace, a fourth pipe: "the maps are written" (IDMaps.swift).
@@ -32,11 +38,15 @@ func runParent(_ plan: Plan, argv: [String], options: RunOptions, kernel: any Ke
         return .failed(SandboxFailure.setup("pipe2", "the child's pipes", error, index: nil))
     }
     // In the order opened, so that closing them is in a known order too.
-    var open: [Int32] = [planPipe.read, planPipe.write, syncPipe.read, syncPipe.write,
-                         errorPipe.read, errorPipe.write]
-    if let mapsPipe { open += [mapsPipe.read, mapsPipe.write] }
-    if let stopPipe { open += [stopPipe.read, stopPipe.write] }
-    if let holdPipe, let reportPipe { open += [holdPipe.read, holdPipe.write, reportPipe.read, reportPipe.write] }
+    // Lists of fds are appended to, not written as array literals: a literal is an
+    // Array, and the first Array of Int32 costs the runtime its storage class's metadata
+    // on every start (issue 13; CFSLanguage's List).
+    var open = List<Int32>()
+    func opened(_ pipe: (read: Int32, write: Int32)?) {
+        if let pipe { open.append(pipe.read); open.append(pipe.write) }
+    }
+    opened(planPipe); opened(syncPipe); opened(errorPipe); opened(mapsPipe); opened(stopPipe)
+    opened(holdPipe); opened(reportPipe)
     func close(_ fd: Int32) {
         if let at = open.firstIndex(of: fd) {
             open.remove(at: at)
@@ -50,12 +60,19 @@ func runParent(_ plan: Plan, argv: [String], options: RunOptions, kernel: any Ke
     // process in the sandbox cannot write the host's binary through /proc/1/exe while
     // cfsh's init is PID 1 there. Until then the init holds it busy (ETXTBSY) and dies
     // with the sandbox, but a sealed copy is the real fix.
-    var inherited = [planPipe.read, syncPipe.read, errorPipe.write]
+    var inherited = List<Int32>()
+    inherited.append(planPipe.read)
+    inherited.append(syncPipe.read)
+    inherited.append(errorPipe.write)
     if let stopPipe { inherited.append(stopPipe.write) }
-    var childArgv = ["cfsh", Sandbox.childVerb] + inherited.map { String($0) }
+    var childArgv = ["cfsh", Sandbox.childVerb]
+    for fd in inherited { childArgv.append(String(fd)) }
     if let holdPipe, let reportPipe {
-        childArgv += (stopPipe == nil ? ["-"] : []) + [String(holdPipe.read), String(reportPipe.write)]
-        inherited += [holdPipe.read, reportPipe.write]
+        if stopPipe == nil { childArgv.append("-") }
+        childArgv.append(String(holdPipe.read))
+        childArgv.append(String(reportPipe.write))
+        inherited.append(holdPipe.read)
+        inherited.append(reportPipe.write)
     }
     // Started with SIGCHLD ignored (a wrapper's `signal(SIGCHLD, SIG_IGN)`), cfsh's
     // children would be reaped by the kernel the moment they exit and wait4 would find
@@ -152,7 +169,8 @@ func runParent(_ plan: Plan, argv: [String], options: RunOptions, kernel: any Ke
     var handedOver = false
     if parentFailure == nil {
         do {
-            try kernel.write(planPipe.write, encodeRun(plan, argv: argv))
+            lastPlanText = encodeRun(plan, argv: argv)
+            try kernel.write(planPipe.write, lastPlanText)
             close(planPipe.write)
             if let fd = options.terminalFD,
                case .terminal(let handover) = kernel.perform(always: .giveTerminal(fd: fd, to: pid, modes: nil)) {

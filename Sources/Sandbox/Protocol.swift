@@ -64,7 +64,11 @@ enum FailureRecord {
 /// What the parent writes to the child: the plan's canonical text, then one final line
 /// `exec WORD...` with each word quoted by `quoteWord`.
 public func encodeRun(_ plan: Plan, argv: [String]) -> String {
-    plan.canonicalText + "exec " + concatenated(argv.map(quoteWord), separator: " ") + "\n"
+    var execWords = ["exec"]
+    for word in argv { execWords.append(quoteWord(word)) }
+    var lines = plan.canonicalLines
+    lines.append(concatenated(execWords, separator: " "))
+    return joinedLines(lines)
 }
 
 /// The child's decoder: plan commands, then exactly one `exec` as the last command. No

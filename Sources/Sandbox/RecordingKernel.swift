@@ -1,6 +1,7 @@
 #if canImport(Glibc)
 import Glibc
 #endif
+import CFSLanguage
 import CLinux
 
 /// The test double (youki's `TestHelperSyscall`): records every call as a typed value,
@@ -210,7 +211,7 @@ final class RecordingKernel: Kernel {
         case .ignoreSignal(let signal):
             return .signals(SavedSignalActions(actions: [.init(signal: signal, action: sigaction())]))
         case .forwardSignals:
-            return .signals(SavedSignalActions(actions: forwardedSignals.map { .init(signal: $0, action: sigaction()) }))
+            return .signals(SavedSignalActions(actions: List(forwardedSignals.map { SavedSignalActions.Saved(signal: $0, action: sigaction()) })))
         case .giveTerminal(let fd, _, _):
             return .terminal(TerminalHandover(fd: fd, saved: nil))
         default:

@@ -1,13 +1,24 @@
 #if canImport(Glibc)
 import Glibc
 #endif
+import CFSLanguage
 
 // Signal forwarding, parent (to the child) and init (to the command): SIGINT, SIGTERM,
 // SIGHUP, SIGQUIT. A signal the terminal generated (si_code SI_KERNEL) already reached
 // the whole foreground process group, the sandbox included; forwarding it again would
 // deliver it twice, so only signals sent by a process (kill(1), a supervisor) are passed on.
 
-let forwardedSignals: [Int32] = [SIGINT, SIGTERM, SIGHUP, SIGQUIT]
+/// Lists of signals are appended to, not written as array literals: a literal is an
+/// Array, and the first Array of Int32 in a process costs the runtime its storage
+/// class's metadata, in the parent and in the init on every start (issue 13; List).
+let forwardedSignals: List<Int32> = {
+    var signals = List<Int32>()
+    signals.append(SIGINT)
+    signals.append(SIGTERM)
+    signals.append(SIGHUP)
+    signals.append(SIGQUIT)
+    return signals
+}()
 
 /// Where the handler forwards to. Written before the handlers are installed (or while
 /// the signals are blocked), read only by the handler: a plain global is enough.
@@ -29,7 +40,7 @@ struct SavedSignalActions {
         var signal: Int32
         var action: sigaction
     }
-    var actions: [Saved] = []
+    var actions = List<Saved>()
     var mask = sigset_t()
 }
 
@@ -78,7 +89,15 @@ func restoreSignalActions(_ saved: SavedSignalActions) {
 
 /// What the command starts with: default dispositions for what a shell commonly ignores
 /// (SIG_IGN survives execve), and nothing blocked.
-let signalsResetForCommand: [Int32] = forwardedSignals + [SIGPIPE, SIGTTOU, SIGTTIN, SIGTSTP, SIGCHLD]
+let signalsResetForCommand: List<Int32> = {
+    var signals = forwardedSignals
+    signals.append(SIGPIPE)
+    signals.append(SIGTTOU)
+    signals.append(SIGTTIN)
+    signals.append(SIGTSTP)
+    signals.append(SIGCHLD)
+    return signals
+}()
 
 func resetSignalsForCommand() {
     for signal in signalsResetForCommand {

@@ -118,7 +118,7 @@ extension Sandbox {
         if let last = plan.steps.lastIndex(where: {
             switch $0.action { case .chroot, .pivotRoot: return true; default: return false }
         }) {
-            prefix.steps = Array(plan.steps[...last])
+            prefix.steps = List(plan.steps[...last])
         }
         return PlannedRoot(prefix).view?.root
     }

@@ -160,7 +160,7 @@ extension Session {
             }
             Output.out("\n")
         }
-        return run(Array(compiled.actions[next...]))
+        return run(List(compiled.actions[next...]))
     }
 
     /// "Enter" runs the section; `q` or the end of input stops.

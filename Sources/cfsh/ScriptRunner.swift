@@ -8,11 +8,18 @@ import CFSLanguage
 /// status of an `exec` whose command cannot run). A script's status is its last
 /// `exec`'s.
 enum ScriptRunner {
+    /// What the script compiled to, its lines among it, kept until cfsh exits instead of
+    /// freed when the run ends: freeing a String of 64 bytes or more (a long script line)
+    /// costs a process's first such free the runtime's breadcrumbs work (Sandbox's
+    /// `planTextKeptUntilExit`; issue 13), and a process runs one script.
+    nonisolated(unsafe) private static var compiledKeptUntilExit: Compilation?
+
     /// `asLesson`: a section at a time, each after its explanation (Lessons.swift).
     static func run(_ bytes: [UInt8], file: String, context: ExpansionContext, checkOnly: Bool,
                     asLesson: Bool = false) -> Int32 {
         var session = Session(context: context)
         let compiled = session.compile(bytes, file: file)
+        compiledKeptUntilExit = compiled
         session.sources = compiled.sources
         session.report(compiled)
         if !compiled.diagnostics.isEmpty {

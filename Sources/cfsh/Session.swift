@@ -24,7 +24,7 @@ struct Session {
     var lint = true
     /// Where the warnings already printed are: one warning per source location, however
     /// often its line is compiled again (a `load`ed file, the plan at each typed line).
-    var warned: [SourceLocation] = []
+    var warned = List<SourceLocation>()
     /// `set verify on`: every exec's sandbox is verified while its command runs (Verifying.swift).
     var verifyEachExec = false
 
@@ -45,7 +45,7 @@ struct Session {
     }
 
     /// Runs the actions in order; stops at `quit`/`exit`.
-    mutating func run(_ actions: [Action]) -> Flow {
+    mutating func run(_ actions: List<Action>) -> Flow {
         for action in actions {
             let flow = run(action)
             if flow != .next { return flow }
@@ -137,7 +137,7 @@ struct Session {
     /// What `compile` found, errors and warnings in source order; a warning where one
     /// was already printed in this session is not printed again.
     mutating func report(_ compiled: Compilation) {
-        var fresh: [Diagnostic] = []
+        var fresh = List<Diagnostic>()
         for diagnostic in compiled.reported {
             if diagnostic.isWarning {
                 if warned.contains(diagnostic.location) { continue }
@@ -148,12 +148,12 @@ struct Session {
         report(fresh)
     }
 
-    func report(_ diagnostics: [Diagnostic]) {
+    func report(_ diagnostics: List<Diagnostic>) {
         for diagnostic in diagnostics {
             let lines = sources[diagnostic.location.file]
             let index = diagnostic.location.line - 1
             let line = lines.flatMap { $0.indices.contains(index) ? $0[index] : nil }
-            Output.err(render(diagnostic, sourceLine: line))
+            Output.err(renderedBytes(diagnostic, sourceLine: line))
         }
     }
 }

@@ -43,7 +43,7 @@ struct PlanGenerator {
 
     mutating func command() -> PlanCommand {
         switch int(20) {
-        case 0: return .unshare((0..<(1 + int(3))).map { _ in pick(Namespace.allCases) })
+        case 0: return .unshare(List((0..<(1 + int(3))).map { _ in pick(Namespace.allCases) }))
         case 1: return .map(pick([.uid, .gid]), IDMap(inside: id() % 200_000, outside: id() % 200_000, count: 1 + UInt32(int(3))))
         case 2:
             let pids = 1 + rng.next() % 4_194_304
@@ -103,7 +103,7 @@ struct PlanGenerator {
         var nonTrivial = 0
         for _ in 0..<3000 {
             var b = PlanBuilder()
-            if gen.bool() { _ = b.add(.unshare(Namespace.allCases), at: at, host: nil) }
+            if gen.bool() { _ = b.add(.unshare(List(Namespace.allCases)), at: at, host: nil) }
             for _ in 0..<gen.int(15) {
                 // A command with a problem is tried on a copy and dropped, as compile does.
                 var trial = b
@@ -143,7 +143,7 @@ struct PlanGenerator {
                 } else {
                     var reference = PlanBuilder(view: host.startingView)
                     for c in kept { _ = reference.add(c, at: at, host: host) }
-                    let c = gen.int(3) == 0 ? PlanCommand.unshare(Namespace.allCases) : gen.command()
+                    let c = gen.int(3) == 0 ? PlanCommand.unshare(List(Namespace.allCases)) : gen.command()
                     // As compile and the shell use it: a command with a problem is
                     // tried on a copy, which is dropped.
                     var trial = b

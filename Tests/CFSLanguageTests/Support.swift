@@ -15,7 +15,7 @@ func words(_ text: String, env: [String: String] = [:], args: [String] = [], hom
 
 /// Every diagnostic of `text`, as `cfsh -n` reports them: the one `compile`.
 func diagnostics(_ text: String, env: [String: String] = [:], host: HostFacts? = nil) -> [Diagnostic] {
-    compiled(text, env: env, host: host).diagnostics
+    Array(compiled(text, env: env, host: host).diagnostics)
 }
 
 func compiled(_ text: String, env: [String: String] = [:], host: HostFacts? = nil) -> Compilation {

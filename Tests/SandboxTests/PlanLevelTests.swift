@@ -10,8 +10,8 @@ import Testing
     /// The diagnostics `compile` gives with the real host: the checks made before
     /// anything starts, through the one view of the planned root (HostView.swift).
     func check(_ text: String) -> [Diagnostic] {
-        compile(Array(text.utf8), file: "t.cfs", context: ExpansionContext(), onto: PlanBuilder(view: LinuxHost().startingView),
-                host: LinuxHost()).diagnostics
+        Array(compile(Array(text.utf8), file: "t.cfs", context: ExpansionContext(), onto: PlanBuilder(view: LinuxHost().startingView),
+                host: LinuxHost()).diagnostics)
     }
 
     func status(_ text: String) -> Int32 {

@@ -10,9 +10,9 @@ func makePlan(_ namespaces: Namespaces = [], _ steps: [Step] = [], user: UserIDs
     plan.namespaces = namespaces
     plan.initProcess = initProcess
     plan.user = user
-    plan.steps = steps.enumerated().map {
+    plan.steps = List(steps.enumerated().map {
         PlanStep($0.element, at: SourceLocation(file: "t.cfs", line: $0.offset + 1, column: 1))
-    }
+    })
     return plan
 }
 
