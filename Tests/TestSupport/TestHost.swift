@@ -283,6 +283,8 @@ public enum Requirement: Sendable, CustomStringConvertible {
     case strace
     /// the release cfsh and gdb(1) (scripts/setup installs it).
     case gdb
+    /// all of `.sandbox`, and perf(1) (linux-perf; scripts/setup installs it).
+    case perf
     /// root (to switch to an unprivileged user) and the release cfsh.
     case root
     /// the release cfsh (scripts/setup).
@@ -306,6 +308,9 @@ public enum Requirement: Sendable, CustomStringConvertible {
         case .gdb:
             return TestHost.binaryReason
                 ?? (FileManager.default.isExecutableFile(atPath: "/usr/bin/gdb") ? nil : "gdb is not installed (scripts/setup installs it)")
+        case .perf:
+            return Requirement.sandbox.unmetReason
+                ?? (FileManager.default.isExecutableFile(atPath: "/usr/bin/perf") ? nil : "perf is not installed (scripts/setup installs linux-perf)")
         case .root:
             return (geteuid() == 0 ? nil : "not root: switching to an unprivileged user needs root") ?? TestHost.binaryReason
         case .releaseBinary:
@@ -323,6 +328,7 @@ public enum Requirement: Sendable, CustomStringConvertible {
         case .tmux: "tmux"
         case .strace: "strace"
         case .gdb: "gdb"
+        case .perf: "perf"
         case .root: "root"
         case .releaseBinary: "the release cfsh"
         case .bwrap: "bubblewrap"

@@ -139,4 +139,62 @@ import TestSupport
         let optionals = requests.filter { $0.descriptor == "$sSqMn" && $0.argument != "$ss18_StringBreadcrumbsCN" }
         #expect(optionals.isEmpty, "Optional metadata asked for: \(optionals.map(\.argument))")
     }
+
+    /// A whole sandbox start, parent and re-executed child, asks Swift's runtime to build
+    /// no type metadata of its own (issue 13): no array storage class for an element type
+    /// of cfsh's (the start path keeps those in CFSLanguage's List), no tuple, no
+    /// existential, no type found by name (the breadcrumbs of a freed long String), no
+    /// conformance scan. perf(1)'s uprobes on a copy of the release binary count every
+    /// call of those runtime entry points in every process of the run; the arrays of the
+    /// standard library's own element types ([String], [UInt8]), whose metadata it ships,
+    /// are what may still be asked for, and seeing them in two processes is the check
+    /// that the probes fire at all.
+    @Test(.needs(.perf)) func aSandboxStartBuildsNoTypeMetadataOfItsOwn() throws {
+        try requireHost(.perf)
+        let directory = FileManager.default.temporaryDirectory.appendingPathComponent("cfsh-uprobes-\(getpid())").path
+        try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(atPath: directory) }
+        // Probes sit on a file's inode: a copy keeps them off every other cfsh run.
+        let binary = directory + "/cfsh"
+        try FileManager.default.copyItem(atPath: TestHost.cfsh, toPath: binary)
+        let group = "cfshtest\(getpid())"
+        let entries = [
+            "built": "swift_allocateGenericClassMetadata",
+            "byname": "swift_getTypeByMangledName",
+            "bynamecontext": "swift_getTypeByMangledNameInContext2",
+            "tuple": "swift_getTupleTypeMetadata",
+            "tuple2": "swift_getTupleTypeMetadata2",
+            "tuple3": "swift_getTupleTypeMetadata3",
+            "existential": "swift_getExistentialTypeMetadata",
+            "conformance": "swift_conformsToProtocolCommon",
+            "shipped": "swift_getCanonicalPrespecializedGenericMetadata",
+        ]
+        defer { _ = TestHost.shell("/usr/bin/perf probe -q -d '\(group):*' >/dev/null 2>&1") }
+        for (event, function) in entries {
+            // The dummy argument makes perf place the probe by symbol alone (the static
+            // binary has no DWARF for the runtime).
+            let added = TestHost.shell("/usr/bin/perf probe -q -x '\(binary)' -a '\(group):\(event)=\(function) a=%di:u64' >/dev/null 2>&1")
+            #expect(added == 0, "perf probe \(function): status \(added)")
+        }
+        let recording = directory + "/perf.data"
+        let script = "unshare uts pid mount; set hostname c; chroot \(TestHost.rootfs); mount proc /proc; exec /bin/true"
+        withHostUnchanged(requiring: .perf) { _ in
+            let run = TestHost.run(argv: ["/usr/bin/perf", "record", "-q", "-e", "\(group):*", "-o", recording, "--",
+                                          binary, "-c", script], newSession: false)
+            #expect(run.status == 0, "perf record of a sandbox start: \(run.status) \(run.stderr)")
+        }
+        let listed = TestHost.run(argv: ["/usr/bin/perf", "script", "-i", recording, "-F", "pid,event"], newSession: false)
+        var calls: [String: [String: Int]] = [:]  // event -> pid -> count
+        for line in listed.stdout.split(separator: "\n") {
+            let fields = line.split(separator: " ")
+            guard fields.count >= 2, let colon = fields[1].lastIndex(of: ":") else { continue }
+            let event = String(fields[1][..<colon].split(separator: ":").last ?? "")
+            calls[event, default: [:]][String(fields[0]), default: 0] += 1
+        }
+        #expect((calls["shipped"] ?? [:]).count == 2,
+                "the probes saw no standard library array in both the parent and the child: \(calls) \(listed.stderr)")
+        for (event, function) in entries where event != "shipped" {
+            #expect(calls[event] == nil, "\(function) was called during a sandbox start (calls by process ID): \(calls[event] ?? [:])")
+        }
+    }
 }
