@@ -127,6 +127,10 @@ public struct List<Element> {
         if count < 2 { return }
         makeUniqueAndReserve(count)
         let base = elements
+        // Already in order (the usual case: diagnostics are found in source order).
+        var index = 1
+        while index < count && !areInIncreasingOrder(base[index], base[index - 1]) { index += 1 }
+        if index == count { return }
         let scratch = UnsafeMutablePointer<Element>.allocate(capacity: count)
         defer { scratch.deallocate() }
         var from = base, to = scratch
@@ -249,9 +253,12 @@ extension List: @unchecked Sendable where Element: Sendable {}
 /// static (see `List`). It remembers how to destroy its elements, which is the only
 /// thing it needs to know of their type.
 @usableFromInline final class ListStorage {
-    @usableFromInline var base: UnsafeMutableRawPointer
-    @usableFromInline var count: Int
-    @usableFromInline var capacity: Int
+    // Not checked for exclusive access at run time: a class's `var`s otherwise are, on
+    // every access (swift_beginAccess, a third of `cfsh -n`'s instructions on 10,000
+    // lines), and List never hands out an access that could overlap another.
+    @exclusivity(unchecked) @usableFromInline var base: UnsafeMutableRawPointer
+    @exclusivity(unchecked) @usableFromInline var count: Int
+    @exclusivity(unchecked) @usableFromInline var capacity: Int
     @usableFromInline let destroy: (UnsafeMutableRawPointer, Int) -> Void
 
     @inlinable init(base: UnsafeMutableRawPointer, capacity: Int, destroy: @escaping (UnsafeMutableRawPointer, Int) -> Void) {

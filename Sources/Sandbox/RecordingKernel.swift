@@ -211,7 +211,7 @@ final class RecordingKernel: Kernel {
         case .ignoreSignal(let signal):
             return .signals(SavedSignalActions(actions: [.init(signal: signal, action: sigaction())]))
         case .forwardSignals:
-            return .signals(SavedSignalActions(actions: List(forwardedSignals.map { SavedSignalActions.Saved(signal: $0, action: sigaction()) })))
+            return .signals(SavedSignalActions(actions: forwardedSignals.map { SavedSignalActions.Saved(signal: $0, action: sigaction()) }))
         case .giveTerminal(let fd, _, _):
             return .terminal(TerminalHandover(fd: fd, saved: nil))
         default:

@@ -63,7 +63,7 @@ extension Syscall: CustomStringConvertible {
             return "rt_sigaction(" + signalNames(forwardedSignals)
                 + ", {forward to " + String(pid) + ", SA_SIGINFO|SA_RESTART})"
         case .restoreSignals(let saved):
-            return "rt_sigaction(" + signalNames(saved.actions.map(\.signal) as List) + ", {as before})"
+            return "rt_sigaction(" + signalNames(saved.actions.map(\.signal)) + ", {as before})"
         case .unignoreChildSignal: return "rt_sigaction(SIGCHLD, {SIG_DFL}) if it was SIG_IGN"
         case .blockAllSignals: return "rt_sigprocmask(SIG_SETMASK, ~[])"
         case .resetSignalsForCommand:
