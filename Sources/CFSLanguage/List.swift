@@ -76,6 +76,17 @@ public struct List<Element> {
     }
 
     @inlinable public mutating func append<S: Sequence>(contentsOf newElements: S) where S.Element == Element {
+        // Contiguous elements (a String's UTF-8, another list) are copied after one
+        // reservation, without append's check for a shared storage on each element.
+        let copied: Void? = newElements.withContiguousStorageIfAvailable { buffer in
+            if buffer.isEmpty { return }
+            let count = self.count
+            makeUniqueAndReserve(count + buffer.count)
+            let end = elements + count
+            for index in 0..<buffer.count { (end + index).initialize(to: buffer[index]) }
+            storage?.count = count + buffer.count
+        }
+        if copied != nil { return }
         makeUniqueAndReserve(count + newElements.underestimatedCount)
         for element in newElements { append(element) }
     }

@@ -79,6 +79,21 @@ import Testing
         }
     }
 
+    @Test func appendingContentsKeepsBothValues() {
+        var bytes = List<UInt8>()
+        bytes.append(contentsOf: "".utf8)
+        #expect(bytes.isEmpty && bytes.capacity == 0)
+        bytes.append(contentsOf: "héllo".utf8)  // contiguous: copied in one go
+        let before = bytes
+        bytes.append(contentsOf: [UInt8](repeating: 33, count: 100))
+        bytes.append(contentsOf: (0..<3).lazy.map { UInt8($0) })  // not contiguous
+        #expect(Array(before) == Array("héllo".utf8))
+        #expect(bytes.count == 6 + 100 + 3 && bytes[6] == 33 && bytes.last == 2)
+        var words: List<String> = ["a"]
+        words.append(contentsOf: words)  // itself, contiguous
+        #expect(Array(words) == ["a", "a"])
+    }
+
     @Test func transformsReturnLists() {
         let list: List<Int> = [3, 1, 2]
         let doubled: List<Int> = list.map { $0 * 2 }
