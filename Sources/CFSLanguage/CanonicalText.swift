@@ -74,33 +74,30 @@ extension Capabilities {
 /// specialised for [String]: it asks the runtime for the array's Collection conformance,
 /// whose first lookup scans every conformance record of the static binary (issue 13:
 /// 95k of the parent's 480k instructions before clone3).
-/// The text is allocated once, at its final size (see `joinedLines`).
 public func concatenated(_ parts: [String], separator: String) -> String {
+    concatenated(parts, separator: separator, eachFollowedBy: "")
+}
+
+/// Each line followed by a line end: the plan's text.
+public func joinedLines(_ lines: [String]) -> String {
+    concatenated(lines, separator: "", eachFollowedBy: "\n")
+}
+
+/// The one loop of both, in one String allocated once at its final size. Why (issue
+/// 13): a String that grows past its room moves to a bigger allocation and frees the old
+/// one, and the first String of 64 bytes or more a process frees makes the standard
+/// library destroy its breadcrumbs through the runtime, which demangles and builds
+/// `_StringBreadcrumbs?` (about 35,000 instructions). The parent builds the plan text
+/// on every start; built at its final size, nothing long is freed.
+private func concatenated(_ parts: [String], separator: String, eachFollowedBy terminator: String) -> String {
     var size = 0
-    for part in parts { size += part.utf8.count + separator.utf8.count }
+    for part in parts { size += part.utf8.count + separator.utf8.count + terminator.utf8.count }
     var text = ""
     text.reserveCapacity(size)
     for (i, part) in parts.enumerated() {
         if i > 0 { text += separator }
         text += part
-    }
-    return text
-}
-
-/// Each line followed by a line end, in one String allocated once at its final size.
-/// Why (issue 13): a String that grows past its room moves to a bigger allocation and
-/// frees the old one, and the first String of 64 bytes or more a process frees makes
-/// the standard library destroy its breadcrumbs through the runtime, which demangles
-/// and builds `_StringBreadcrumbs?` (about 35,000 instructions). The parent builds the
-/// plan text on every start; built at its final size, nothing long is freed.
-public func joinedLines(_ lines: [String]) -> String {
-    var size = 0
-    for line in lines { size += line.utf8.count + 1 }
-    var text = ""
-    text.reserveCapacity(size)
-    for line in lines {
-        text += line
-        text += "\n"
+        text += terminator
     }
     return text
 }
