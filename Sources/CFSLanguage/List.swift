@@ -59,8 +59,7 @@ public struct List<Element> {
         let count = self.count
         let fresh = ListStorage.make(Element.self, capacity: Swift.max(minimumCapacity, count, 4))
         if count > 0 {
-            let from = elements, to = fresh.base.assumingMemoryBound(to: Element.self)
-            for index in 0..<count { (to + index).initialize(to: from[index]) }
+            ListStorage.copy(count, from: UnsafePointer(elements), to: fresh.base.assumingMemoryBound(to: Element.self))
             fresh.count = count
         }
         storage = fresh
@@ -82,8 +81,7 @@ public struct List<Element> {
             if buffer.isEmpty { return }
             let count = self.count
             makeUniqueAndReserve(count + buffer.count)
-            let end = elements + count
-            for index in 0..<buffer.count { (end + index).initialize(to: buffer[index]) }
+            ListStorage.copy(buffer.count, from: buffer.baseAddress!, to: elements + count)
             storage?.count = count + buffer.count
         }
         if copied != nil { return }
@@ -104,6 +102,33 @@ public struct List<Element> {
 
     @inlinable public mutating func popLast() -> Element? {
         isEmpty ? nil : removeLast()
+    }
+
+    /// Removes the elements for which `shouldBeRemoved` holds, in place, keeping the
+    /// others' order (RangeReplaceableCollection's default would rebuild the list).
+    @inlinable public mutating func removeAll(where shouldBeRemoved: (Element) throws -> Bool) rethrows {
+        let count = self.count
+        if count == 0 { return }
+        makeUniqueAndReserve(count)
+        let base = elements
+        var kept = 0
+        // Elements before `index` are decided: kept ones moved down to 0..<kept, removed
+        // ones destroyed. If the predicate throws, the undecided rest moves down too.
+        var index = 0
+        defer {
+            ListStorage.move(Element.self, count - index, from: UnsafeMutableRawPointer(base + index),
+                             to: UnsafeMutableRawPointer(base + kept))
+            storage.unsafelyUnwrapped.count = kept + count - index
+        }
+        while index < count {
+            let remove = try shouldBeRemoved(base[index])
+            let element = (base + index).move()
+            index += 1
+            if !remove {
+                (base + kept).initialize(to: element)
+                kept += 1
+            }
+        }
     }
 
     @inlinable public mutating func removeAll(keepingCapacity keepCapacity: Bool = false) {
@@ -285,14 +310,18 @@ extension List: @unchecked Sendable where Element: Sendable {}
         return ListStorage(base: base, capacity: capacity) { base, count in destroy(Element.self, count, at: base) }
     }
 
-    // Element by element, not with UnsafeMutablePointer's deinitialize(count:) or
-    // moveInitialize(from:count:): those hand the count to the runtime
+    // Element by element, not with UnsafeMutablePointer's deinitialize(count:),
+    // initialize(from:count:) or moveInitialize(from:count:): those hand the count to the runtime
     // (swift_arrayDestroy and its kin) with the element's type metadata, which for a
     // tuple is built at run time on first use; one element at a time is code the
     // compiler writes for the type (issue 13).
     @inlinable static func destroy<Element>(_: Element.Type, _ count: Int, at base: UnsafeMutableRawPointer) {
         let elements = base.assumingMemoryBound(to: Element.self)
         for index in 0..<count { _ = (elements + index).move() }
+    }
+
+    @inlinable static func copy<Element>(_ count: Int, from: UnsafePointer<Element>, to: UnsafeMutablePointer<Element>) {
+        for index in 0..<count { (to + index).initialize(to: from[index]) }
     }
 
     @inlinable static func move<Element>(_: Element.Type, _ count: Int, from: UnsafeMutableRawPointer,

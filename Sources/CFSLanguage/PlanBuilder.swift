@@ -44,8 +44,6 @@ public struct PlanBuilder: Sendable {
     /// A list, not a dictionary: there are at most two dozen such keys, and a dictionary
     /// of String keys costs the re-executed child (which decodes the plan with this
     /// builder) a runtime conformance lookup and its hashing code on every start.
-    /// Of a struct, not a tuple: an array of tuples needs the tuple's metadata built at run
-    /// time on first use (issue 13).
     private var settings = List<OnceSetting>()
     private struct OnceSetting {
         var key: String

@@ -34,8 +34,8 @@ private let forwardingHandler: @convention(c) (Int32, UnsafeMutablePointer<sigin
 
 /// The dispositions replaced, to put back afterwards.
 struct SavedSignalActions {
-    /// Of a struct, not a tuple: an array of tuples needs the tuple's metadata built at
-    /// run time on first use, in the parent and the init on every start (issue 13).
+    /// One replaced disposition (a List of them: no array storage class for the runtime
+    /// to build on the start path; issue 13, List.swift).
     struct Saved {
         var signal: Int32
         var action: sigaction

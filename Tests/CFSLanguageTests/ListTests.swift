@@ -57,6 +57,14 @@ import Testing
             #expect(list.count == 91 && list[10].value == -1 && list[11].value == 20)
             list.sort { $0.value > $1.value }
             #expect(list.first?.value == 99 && list.last?.value == -1)
+            let shared = list
+            list.removeAll { $0.value % 2 == 0 }  // in place, the copy untouched
+            #expect(list.count == 46 && list.allSatisfy { $0.value % 2 != 0 })
+            #expect(Array(list.map(\.value).prefix(3)) == [99, 97, 95] && shared.count == 91)
+            struct Stop: Error {}
+            #expect(throws: Stop.self) { try list.removeAll { if $0.value == 51 { throw Stop() }; return $0.value > 80 } }
+            // Decided before the throw: 99…81 removed; from 51 on, all kept in order.
+            #expect(list.first?.value == 79 && list.count == 36 && list.last?.value == -1)
             #expect(copy.count == 100 && copy[10].value == 10)
             list.removeAll(keepingCapacity: true)
             #expect(list.isEmpty)
