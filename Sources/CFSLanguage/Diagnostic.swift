@@ -59,7 +59,7 @@ public func render(_ d: Diagnostic, sourceLine: String?) -> String {
 public func renderedBytes(_ d: Diagnostic, sourceLine: String?) -> List<UInt8> {
     var out = List<UInt8>()
     func line(_ label: String, _ text: String) {
-        appendLocation(d.location, to: &out)
+        d.location.appendText(to: &out)
         out.append(contentsOf: label.utf8)
         out.append(contentsOf: text.utf8)
         out.append(UInt8(ascii: "\n"))
@@ -69,15 +69,6 @@ public func renderedBytes(_ d: Diagnostic, sourceLine: String?) -> List<UInt8> {
     if let cause = d.cause { line(": note: ", cause) }
     if let fix = d.fix { line(": note: ", fix) }
     return out
-}
-
-/// FILE:LINE:COL, as SourceLocation's description.
-private func appendLocation(_ location: SourceLocation, to out: inout List<UInt8>) {
-    out.append(contentsOf: location.file.utf8)
-    out.append(UInt8(ascii: ":"))
-    out.append(contentsOf: String(location.line).utf8)
-    out.append(UInt8(ascii: ":"))
-    out.append(contentsOf: String(location.column).utf8)
 }
 
 /// The line to show and, under it, the caret. Columns count bytes; the padding counts

@@ -11,5 +11,19 @@ public struct SourceLocation: Hashable, Sendable, CustomStringConvertible {
         self.column = column
     }
 
-    public var description: String { "\(file):\(line):\(column)" }
+    /// FILE:LINE:COL. Its one spelling, for messages and rendered diagnostics alike.
+    public var description: String {
+        var text = List<UInt8>()
+        appendText(to: &text)
+        return String(decoding: text, as: UTF8.self)
+    }
+
+    /// `description` as bytes, which `renderedBytes` writes without making a String.
+    public func appendText(to out: inout List<UInt8>) {
+        out.append(contentsOf: file.utf8)
+        out.append(UInt8(ascii: ":"))
+        out.append(contentsOf: String(line).utf8)
+        out.append(UInt8(ascii: ":"))
+        out.append(contentsOf: String(column).utf8)
+    }
 }
